@@ -1,0 +1,14 @@
+"""sitkvtk: every image SimpleITK reads, as vtkImageData in the right place in physical space."""
+
+from .bridge import image_from_vtk_image, vtk_image_from_image
+from .errors import ReadError
+from .reader import SimpleITKReader, read
+
+__all__ = [
+    "ReadError",
+    "SimpleITKReader",
+    "image_from_vtk_image",
+    "read",
+    "vtk_image_from_image",
+]
+__version__ = "0.1.0"

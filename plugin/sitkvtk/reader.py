@@ -1,0 +1,229 @@
+"""SimpleITKReader: any file SimpleITK reads, as a streaming VTK image source."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+import numpy as np
+import SimpleITK as sitk
+from vtkmodules.util.numpy_support import get_vtk_array_type
+from vtkmodules.util.vtkAlgorithm import VTKPythonAlgorithmBase
+from vtkmodules.vtkCommonCore import vtkObject, vtkOutputWindow
+from vtkmodules.vtkCommonDataModel import vtkDataObject, vtkImageData
+from vtkmodules.vtkCommonExecutionModel import (
+    vtkAlgorithm,
+    vtkStreamingDemandDrivenPipeline,
+)
+
+from .bridge import set_geometry, vtk_array_from_image
+from .errors import ReadError
+from .header import ImageHeader, check_coordinate_system, read_header
+from .validate import check_data_fits, check_header
+
+_SDDP = vtkStreamingDemandDrivenPipeline
+
+
+class SimpleITKReader(VTKPythonAlgorithmBase):
+    """A VTK source that reads any image file SimpleITK reads into a ``vtkImageData``.
+
+    ``RequestInformation`` reads only the header; ``RequestData`` reads only the
+    requested extent (one slice of a streaming format costs one slice). Spacing,
+    origin and the 3x3 direction are set on the output; a 2-D file is one slice,
+    a 4-D file is a 3-D source with one time step per volume.
+
+    Errors make the pipeline fail with a message naming the file; the reason is
+    kept in :attr:`last_error` and the output is left empty.
+    """
+
+    def __init__(self):
+        super().__init__(nInputPorts=0, nOutputPorts=1, outputType="vtkImageData")
+        self._file_name: str | None = None
+        self._coordinate_system = "LPS"
+        self._header: ImageHeader | None = None
+        #: The ReadError of the last pipeline pass, or None after a good one.
+        self.last_error: ReadError | None = None
+
+    # -- properties ---------------------------------------------------------------
+    def SetFileName(self, file_name):
+        file_name = None if file_name is None else os.fspath(file_name)
+        if file_name != self._file_name:
+            self._file_name = file_name
+            self._header = None
+            self.Modified()
+
+    def GetFileName(self):
+        return self._file_name
+
+    def SetCoordinateSystem(self, name: str):
+        """"LPS" (default: ITK's physical space) or "RAS" (first two world axes flipped)."""
+        name = check_coordinate_system(name)
+        if name != self._coordinate_system:
+            self._coordinate_system = name
+            self.Modified()
+
+    def GetCoordinateSystem(self) -> str:
+        return self._coordinate_system
+
+    def GetHeader(self) -> ImageHeader:
+        """The file's header (read once per file name); raises ReadError."""
+        if self._file_name is None:
+            raise ReadError("<no file>", "no file name set")
+        if self._header is None:
+            self._header = read_header(self._file_name)
+        return self._header
+
+    def GetTimeStepValues(self) -> list[float]:
+        return self.GetHeader().time_values()
+
+    # -- pipeline -----------------------------------------------------------------
+    def RequestInformation(self, request, inInfo, outInfo):
+        info = outInfo.GetInformationObject(0)
+        try:
+            self.last_error = None
+            self._header = None  # re-read: the file may have changed since
+            header = self.GetHeader()
+            check_header(header)
+        except ReadError as error:
+            return self._fail(error)
+        nx, ny, nz = header.volume_size
+        spacing, origin, direction = header.world_geometry(self._coordinate_system)
+        info.Set(_SDDP.WHOLE_EXTENT(), 0, nx - 1, 0, ny - 1, 0, nz - 1)
+        info.Set(vtkDataObject.SPACING(), list(spacing), 3)
+        info.Set(vtkDataObject.ORIGIN(), list(origin), 3)
+        info.Set(vtkDataObject.DIRECTION(), list(np.ravel(direction)), 9)
+        info.Set(vtkAlgorithm.CAN_PRODUCE_SUB_EXTENT(), 1)
+        times = header.time_values()
+        if times:
+            info.Set(_SDDP.TIME_STEPS(), times, len(times))
+            info.Set(_SDDP.TIME_RANGE(), [times[0], times[-1]], 2)
+        else:
+            info.Remove(_SDDP.TIME_STEPS())
+            info.Remove(_SDDP.TIME_RANGE())
+        vtkDataObject.SetPointDataActiveScalarInfo(
+            info, get_vtk_array_type(header.component_dtype), header.components
+        )
+        return 1
+
+    def RequestData(self, request, inInfo, outInfo):
+        info = outInfo.GetInformationObject(0)
+        output = vtkImageData.GetData(info)
+        try:
+            header = self.GetHeader()
+            extent = info.Get(_SDDP.UPDATE_EXTENT())
+            step = self._time_step(info, header)
+            image = self._read_extent(header, extent, step)
+        except ReadError as error:
+            output.Initialize()
+            return self._fail(error)
+        spacing, origin, direction = header.world_geometry(self._coordinate_system)
+        output.Initialize()
+        set_geometry(output, spacing, origin, direction, extent)
+        output.GetPointData().SetScalars(vtk_array_from_image(image))
+        if header.time_steps > 1:
+            output.GetInformation().Set(vtkDataObject.DATA_TIME_STEP(), header.time_values()[step])
+        return 1
+
+    # -- helpers ------------------------------------------------------------------
+    def _time_step(self, info, header: ImageHeader) -> int:
+        times = header.time_values()
+        if not times or not info.Has(_SDDP.UPDATE_TIME_STEP()):
+            return 0
+        wanted = info.Get(_SDDP.UPDATE_TIME_STEP())
+        return int(np.argmin([abs(t - wanted) for t in times]))
+
+    def _read_extent(self, header: ImageHeader, extent, step: int) -> sitk.Image:
+        """Read voxels ``extent`` (VTK (x0, x1, y0, y1, z0, z1)) of volume ``step``."""
+        check_data_fits(header)
+        nx, ny, nz = header.volume_size
+        start = [extent[0], extent[2], extent[4]]
+        size = [extent[1] - extent[0] + 1, extent[3] - extent[2] + 1, extent[5] - extent[4] + 1]
+        if min(size) <= 0 or extent[1] >= nx or extent[3] >= ny or extent[5] >= nz or min(start) < 0:
+            raise ReadError(header.path, f"requested extent {tuple(extent)} is outside the image")
+        dim = header.dimension
+        reader = sitk.ImageFileReader()
+        reader.SetFileName(header.path)
+        whole = size == [nx, ny, nz] and header.time_steps == 1
+        if not whole:
+            if dim >= 4:
+                # Extract one volume: a zero size collapses the 4th (and later) axes.
+                start = start + [step] + [0] * (dim - 4)
+                size = size + [0] * (dim - 3)
+            reader.SetExtractIndex(start[:dim])
+            reader.SetExtractSize(size[:dim])
+        reader.AddCommand(sitk.sitkProgressEvent, lambda: self.UpdateProgress(reader.GetProgress()))
+        try:
+            image = reader.Execute()
+        except (RuntimeError, MemoryError) as error:
+            from .header import _itk_reason
+
+            raise ReadError(header.path, f"cannot read the voxels ({_itk_reason(error)})") from None
+        wanted = tuple(s for s in (size if dim >= 3 else size[:2]) if s > 0)[: min(dim, 3)]
+        if tuple(image.GetSize()) != wanted:
+            raise ReadError(header.path, f"read {image.GetSize()} voxels where {wanted} were requested")
+        return image
+
+    def _fail(self, error: ReadError) -> int:
+        self.last_error = error
+        if vtkObject.GetGlobalWarningDisplay():
+            vtkOutputWindow.GetInstance().DisplayErrorText(f"ERROR: SimpleITKReader: {error}\n")
+        return 0
+
+
+def read(path, *, coordinate_system: str = "LPS", extent=None, time_step: int | None = None) -> vtkImageData:
+    """Read ``path`` into a ``vtkImageData``, all of it or one extent / time step.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any file SimpleITK reads.
+    coordinate_system : {"LPS", "RAS"}
+    extent : sequence of 6 ints, optional
+        VTK extent ``(x0, x1, y0, y1, z0, z1)`` to read; default the whole image.
+    time_step : int, optional
+        Index of the volume of a 4-D file; default the first.
+
+    Raises
+    ------
+    ReadError
+        Naming the file and the reason.
+    """
+    reader = SimpleITKReader()
+    reader.SetFileName(path)
+    reader.SetCoordinateSystem(coordinate_system)
+    with _quiet_vtk():
+        return _update(reader, path, extent, time_step)
+
+
+@contextlib.contextmanager
+def _quiet_vtk():
+    """Silence VTK's error output: read() reports through ReadError instead."""
+    previous = vtkObject.GetGlobalWarningDisplay()
+    vtkObject.GlobalWarningDisplayOff()
+    try:
+        yield
+    finally:
+        vtkObject.SetGlobalWarningDisplay(previous)
+
+
+def _update(reader: SimpleITKReader, path, extent, time_step) -> vtkImageData:
+    reader.UpdateInformation()
+    if reader.last_error is not None:
+        raise reader.last_error
+    times = reader.GetTimeStepValues()
+    if time_step is not None and not 0 <= time_step < max(len(times), 1):
+        raise ReadError(path, f"time step {time_step} out of range (the file has {max(len(times), 1)})")
+    time = times[time_step or 0] if times else None
+    if time is not None and extent is not None:
+        reader.UpdateTimeStep(time, -1, 1, 0, [int(e) for e in extent])
+    elif time is not None:
+        reader.UpdateTimeStep(time)
+    elif extent is not None:
+        reader.UpdateExtent([int(e) for e in extent])
+    else:
+        reader.Update()
+    if reader.last_error is not None:
+        raise reader.last_error
+    result = vtkImageData()
+    result.ShallowCopy(reader.GetOutputDataObject(0))
+    return result
