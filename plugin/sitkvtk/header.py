@@ -144,7 +144,7 @@ def read_header(path: str | os.PathLike) -> ImageHeader:
     try:
         reader.ReadImageInformation()
     except RuntimeError as error:
-        raise ReadError(path, f"cannot read the header ({_itk_reason(error)})") from None
+        raise ReadError(path, f"cannot read the header ({itk_reason(error)})") from None
     pixel_id = reader.GetPixelID()
     if pixel_id not in _COMPONENT_DTYPES:
         raise ReadError(path, f"unsupported pixel type {reader.GetPixelIDValue()}")
@@ -167,7 +167,7 @@ def read_header(path: str | os.PathLike) -> ImageHeader:
     )
 
 
-def _itk_reason(error: Exception) -> str:
+def itk_reason(error: Exception) -> str:
     """The useful line of an ITK exception: its 'Description:' if it has one."""
     text = str(error)
     for line in text.splitlines():

@@ -18,8 +18,9 @@ from vtkmodules.vtkCommonExecutionModel import (
 
 from .bridge import set_geometry, vtk_array_from_image
 from .errors import ReadError
-from .header import ImageHeader, check_coordinate_system, read_header
-from .validate import check_data_fits, check_header
+from .header import ImageHeader, check_coordinate_system
+from .sources import ImageSource, open_source
+from .validate import check_header
 
 _SDDP = vtkStreamingDemandDrivenPipeline
 
@@ -40,7 +41,7 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         super().__init__(nInputPorts=0, nOutputPorts=1, outputType="vtkImageData")
         self._file_name: str | None = None
         self._coordinate_system = "LPS"
-        self._header: ImageHeader | None = None
+        self._source: ImageSource | None = None
         #: The ReadError of the last pipeline pass, or None after a good one.
         self.last_error: ReadError | None = None
 
@@ -49,7 +50,7 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         file_name = None if file_name is None else os.fspath(file_name)
         if file_name != self._file_name:
             self._file_name = file_name
-            self._header = None
+            self._source = None
             self.Modified()
 
     def GetFileName(self):
@@ -65,13 +66,16 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
     def GetCoordinateSystem(self) -> str:
         return self._coordinate_system
 
-    def GetHeader(self) -> ImageHeader:
-        """The file's header (read once per file name); raises ReadError."""
+    def _get_source(self) -> ImageSource:
         if self._file_name is None:
             raise ReadError("<no file>", "no file name set")
-        if self._header is None:
-            self._header = read_header(self._file_name)
-        return self._header
+        if self._source is None:
+            self._source = open_source(self._file_name)
+        return self._source
+
+    def GetHeader(self) -> ImageHeader:
+        """The file's header (read once per file name); raises ReadError."""
+        return self._get_source().header
 
     def GetTimeStepValues(self) -> list[float]:
         return self.GetHeader().time_values()
@@ -81,7 +85,7 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         info = outInfo.GetInformationObject(0)
         try:
             self.last_error = None
-            self._header = None  # re-read: the file may have changed since
+            self._source = None  # re-read: the file may have changed since
             header = self.GetHeader()
             check_header(header)
         except ReadError as error:
@@ -134,31 +138,13 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
 
     def _read_extent(self, header: ImageHeader, extent, step: int) -> sitk.Image:
         """Read voxels ``extent`` (VTK (x0, x1, y0, y1, z0, z1)) of volume ``step``."""
-        check_data_fits(header)
         nx, ny, nz = header.volume_size
         start = [extent[0], extent[2], extent[4]]
         size = [extent[1] - extent[0] + 1, extent[3] - extent[2] + 1, extent[5] - extent[4] + 1]
-        if min(size) <= 0 or extent[1] >= nx or extent[3] >= ny or extent[5] >= nz or min(start) < 0:
+        if min(size) <= 0 or min(start) < 0 or extent[1] >= nx or extent[3] >= ny or extent[5] >= nz:
             raise ReadError(header.path, f"requested extent {tuple(extent)} is outside the image")
-        dim = header.dimension
-        reader = sitk.ImageFileReader()
-        reader.SetFileName(header.path)
-        whole = size == [nx, ny, nz] and header.time_steps == 1
-        if not whole:
-            if dim >= 4:
-                # Extract one volume: a zero size collapses the 4th (and later) axes.
-                start = start + [step] + [0] * (dim - 4)
-                size = size + [0] * (dim - 3)
-            reader.SetExtractIndex(start[:dim])
-            reader.SetExtractSize(size[:dim])
-        reader.AddCommand(sitk.sitkProgressEvent, lambda: self.UpdateProgress(reader.GetProgress()))
-        try:
-            image = reader.Execute()
-        except (RuntimeError, MemoryError) as error:
-            from .header import _itk_reason
-
-            raise ReadError(header.path, f"cannot read the voxels ({_itk_reason(error)})") from None
-        wanted = tuple(s for s in (size if dim >= 3 else size[:2]) if s > 0)[: min(dim, 3)]
+        image = self._get_source().read_box(start, size, step, self.UpdateProgress)
+        wanted = tuple(size[: min(header.dimension, 3)])
         if tuple(image.GetSize()) != wanted:
             raise ReadError(header.path, f"read {image.GetSize()} voxels where {wanted} were requested")
         return image

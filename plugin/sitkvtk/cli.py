@@ -1,0 +1,101 @@
+"""The ``sitkvtk`` command: info, convert, render. With no PATH, the embedded sample."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+from .errors import ReadError
+from .sample import sample_path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sitkvtk",
+        description="Read any image SimpleITK reads into VTK, in the right place in physical space.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    info = commands.add_parser("info", help="print size, geometry, pixel type and metadata")
+    info.add_argument("path", nargs="?", help="image file (default: the embedded sample)")
+    info.add_argument("--ras", action="store_true", help="print world geometry in RAS, not LPS")
+
+    convert = commands.add_parser("convert", help="convert to any SimpleITK format or .vti")
+    convert.add_argument("input")
+    convert.add_argument("output", help="output file; its extension picks the format")
+    convert.add_argument("--force", action="store_true", help="overwrite an existing output")
+
+    render = commands.add_parser("render", help="render three orthogonal slices to a PNG")
+    render.add_argument("path", nargs="?", help="image file (default: the embedded sample)")
+    render.add_argument("-o", "--output", default="sitkvtk-render.png", help="PNG to write")
+    render.add_argument("--size", type=int, nargs=2, default=(900, 700), metavar=("W", "H"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "info":
+            return _info(args.path or str(sample_path()), "RAS" if args.ras else "LPS")
+        if args.command == "convert":
+            return _convert(args.input, args.output, args.force)
+        if args.command == "render":
+            return _render(args.path or str(sample_path()), args.output, tuple(args.size))
+    except (ReadError, OSError, ValueError) as error:
+        print(f"sitkvtk {args.command}: {error}", file=sys.stderr)
+        return 1
+    return 2
+
+
+def _info(path: str, coordinate_system: str) -> int:
+    from .header import read_header
+
+    header = read_header(path)
+    spacing, origin, direction = header.world_geometry(coordinate_system)
+    fmt = lambda values: " ".join(f"{v:g}" for v in values)  # noqa: E731
+    print(f"file:        {path}")
+    print(f"format:      {header.io_name}")
+    print(f"size:        {' x '.join(map(str, header.size))}")
+    print(f"pixel type:  {header.pixel_type}")
+    print(f"components:  {header.components}")
+    print(f"spacing:     {fmt(header.spacing)}")
+    print(f"origin:      {fmt(origin)}  ({coordinate_system}, mm)")
+    print(f"direction:   {fmt(direction[0])}")
+    print(f"             {fmt(direction[1])}")
+    print(f"             {fmt(direction[2])}")
+    if header.time_steps > 1:
+        times = header.time_values()
+        print(f"time steps:  {header.time_steps} ({times[0]:g} to {times[-1]:g})")
+    print(f"metadata:    {len(header.metadata)} keys")
+    for key in sorted(header.metadata):
+        value = header.metadata[key].replace("\n", " ")
+        print(f"  {key} = {value[:100]}")
+    return 0
+
+
+def _convert(source: str, target: str, force: bool) -> int:
+    if os.path.exists(target) and not force:
+        raise OSError(f"{target}: exists; use --force to overwrite")
+    from .reader import read
+
+    image = read(source)
+    from .writer import write
+
+    write(image, target)
+    print(f"wrote {target}")
+    return 0
+
+
+def _render(path: str, output: str, size: tuple[int, int]) -> int:
+    from .render import render_slices
+
+    render_slices(path, output, size)
+    print(f"wrote {os.path.abspath(output)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
