@@ -89,7 +89,7 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
             header = self.GetHeader()
             check_header(header)
         except ReadError as error:
-            return self._fail(error)
+            return self._fail(error, info)
         nx, ny, nz = header.volume_size
         spacing, origin, direction = header.world_geometry(self._coordinate_system)
         info.Set(_SDDP.WHOLE_EXTENT(), 0, nx - 1, 0, ny - 1, 0, nz - 1)
@@ -118,8 +118,7 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
             step = self._time_step(info, header)
             image = self._read_extent(header, extent, step)
         except ReadError as error:
-            output.Initialize()
-            return self._fail(error)
+            return self._fail(error, info)
         spacing, origin, direction = header.world_geometry(self._coordinate_system)
         output.Initialize()
         set_geometry(output, spacing, origin, direction, extent)
@@ -149,8 +148,12 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
             raise ReadError(header.path, f"read {image.GetSize()} voxels where {wanted} were requested")
         return image
 
-    def _fail(self, error: ReadError) -> int:
+    def _fail(self, error: ReadError, info) -> int:
+        """Report ``error`` and empty the output: a failed pass must not leave the last good data."""
         self.last_error = error
+        output = vtkImageData.GetData(info)
+        if output is not None:
+            output.Initialize()
         if vtkObject.GetGlobalWarningDisplay():
             vtkOutputWindow.GetInstance().DisplayErrorText(f"ERROR: SimpleITKReader: {error}\n")
         return 0
