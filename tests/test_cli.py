@@ -1,0 +1,102 @@
+"""The sitkvtk command, called as main([...]) the way the console script calls it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+from synthetic import corners, oblique_image, sitk_world, vtk_values, vtk_world
+from vtkmodules.util.numpy_support import vtk_to_numpy
+from vtkmodules.vtkIOImage import vtkPNGReader
+from vtkmodules.vtkIOXML import vtkXMLImageDataReader
+
+import sitkvtk
+from sitkvtk.cli import main
+from sitkvtk.sample import make_phantom, sample_path
+
+
+def test_shipped_sample_is_what_the_script_makes():
+    shipped = sitk.ReadImage(str(sample_path()))
+    made = make_phantom()
+    np.testing.assert_array_equal(sitk.GetArrayViewFromImage(shipped), sitk.GetArrayViewFromImage(made))
+    np.testing.assert_allclose(shipped.GetDirection(), made.GetDirection(), atol=1e-12)
+    np.testing.assert_allclose(shipped.GetOrigin(), made.GetOrigin())
+    np.testing.assert_allclose(shipped.GetSpacing(), made.GetSpacing())
+    # and it is the kind of sample the tests ask for: oblique, off origin, anisotropic
+    assert not np.allclose(np.reshape(made.GetDirection(), (3, 3)), np.eye(3), atol=0.1)
+    assert len(set(made.GetSpacing())) == 3
+    assert all(o != 0 for o in made.GetOrigin())
+
+
+def test_info_of_the_sample(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "96 x 112 x 72" in out
+    assert "16-bit signed integer" in out
+    assert "MetaImageIO" in out
+    assert "0.906308 -0.408218 0.109382" in out  # first direction row
+
+
+def test_info_ras_flips_origin(tmp_path, capsys):
+    path = str(tmp_path / "a.nrrd")
+    image = oblique_image(np.uint8, 3)
+    sitk.WriteImage(image, path)
+    main(["info", path])
+    lps = capsys.readouterr().out
+    main(["info", "--ras", path])
+    ras = capsys.readouterr().out
+    x, y, z = image.GetOrigin()
+    assert f"origin:      {x:g} {y:g} {z:g}  (LPS, mm)" in lps
+    assert f"origin:      {-x:g} {-y:g} {z:g}  (RAS, mm)" in ras
+
+
+def test_info_of_a_bad_file_fails_with_its_name(tmp_path, capsys):
+    path = tmp_path / "broken.nii"
+    path.write_bytes(b"\1" * 500)
+    assert main(["info", str(path)]) == 1
+    assert str(path) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("target", ["out.vti", "out.nii.gz", "out.nrrd"])
+def test_convert_keeps_geometry_and_values(tmp_path, target):
+    source = str(tmp_path / "in.mha")
+    image = oblique_image(np.int16, 3)
+    sitk.WriteImage(image, source)
+    output = str(tmp_path / target)
+    assert main(["convert", source, output]) == 0
+    if target.endswith(".vti"):
+        reader = vtkXMLImageDataReader()
+        reader.SetFileName(output)
+        reader.Update()
+        converted = reader.GetOutput()
+    else:
+        converted = sitkvtk.read(output)
+    for index in corners(image.GetSize()):
+        np.testing.assert_allclose(vtk_world(converted, index), sitk_world(image, index), atol=1e-4)
+    np.testing.assert_array_equal(vtk_values(converted), sitk.GetArrayViewFromImage(image))
+
+
+def test_convert_refuses_to_overwrite_without_force(tmp_path, capsys):
+    source = str(tmp_path / "in.mha")
+    sitk.WriteImage(oblique_image(np.int16, 3), source)
+    output = tmp_path / "out.nrrd"
+    output.write_text("keep me")
+    assert main(["convert", source, str(output)]) == 1
+    assert output.read_text() == "keep me"
+    assert "--force" in capsys.readouterr().err
+    assert main(["convert", "--force", source, str(output)]) == 0
+    assert sitk.ReadImage(str(output)).GetSize() == (5, 4, 3)
+
+
+def test_render_the_sample_to_a_png(tmp_path):
+    output = tmp_path / "render.png"
+    assert main(["render", "-o", str(output), "--size", "320", "240"]) == 0
+    reader = vtkPNGReader()
+    reader.SetFileName(str(output))
+    reader.Update()
+    assert reader.GetOutput().GetDimensions()[:2] == (320, 240)
+    pixels = vtk_to_numpy(reader.GetOutput().GetPointData().GetScalars()).astype(int)
+    # background, the yellow outline and grey slices of the phantom are all there
+    assert len(np.unique(pixels[:, :3], axis=0)) > 50
+    grey = (np.ptp(pixels[:, :3], axis=1) < 8) & (pixels[:, 0] > 60)
+    assert grey.sum() > 500
