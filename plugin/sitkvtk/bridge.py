@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import SimpleITK as sitk
 from vtkmodules.util import numpy_support
-from vtkmodules.vtkCommonCore import vtkDataArray
+from vtkmodules.vtkCommonCore import VTK_BIT, VTK_UNSIGNED_CHAR, vtkDataArray
 from vtkmodules.vtkCommonDataModel import vtkImageData
 
 __all__ = ["vtk_image_from_image", "image_from_vtk_image", "SCALARS_NAME"]
@@ -140,25 +140,70 @@ def vtk_image_from_image(image: sitk.Image, *, copy: bool = False) -> vtkImageDa
     return vtk_image
 
 
+# numpy dtypes SimpleITK has a pixel type for; VTK_CHAR, long, long long and id type
+# all arrive as one of these from vtk_to_numpy.
+_SITK_DTYPES = frozenset(
+    np.dtype(t)
+    for t in (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32,
+              np.int64, np.uint64, np.float32, np.float64)
+)
+
+
+def _array_names(data) -> list[str]:
+    return [data.GetArrayName(i) for i in range(data.GetNumberOfArrays())]
+
+
 def _scalars(vtk_image: vtkImageData, array_name: str | None) -> vtkDataArray:
-    point_data = vtk_image.GetPointData()
+    """The point-data array to convert: by name, else the active scalars, else the only one."""
+    point_data, cell_data = vtk_image.GetPointData(), vtk_image.GetCellData()
     if array_name is not None:
         array = point_data.GetArray(array_name)
         if array is None:
-            names = [point_data.GetArrayName(i) for i in range(point_data.GetNumberOfArrays())]
-            raise ValueError(f"no point-data array named {array_name!r}; the image has {names}")
+            if cell_data.GetArray(array_name) is not None:
+                raise ValueError(
+                    f"{array_name!r} is cell data; SimpleITK images hold point (voxel) data"
+                )
+            raise ValueError(
+                f"no point-data array named {array_name!r}; the image has {_array_names(point_data)}"
+            )
         return array
     array = point_data.GetScalars()
     if array is None and point_data.GetNumberOfArrays() == 1:
         array = point_data.GetArray(0)
     if array is None:
         if point_data.GetNumberOfArrays() > 1:
-            names = [point_data.GetArrayName(i) for i in range(point_data.GetNumberOfArrays())]
-            raise ValueError(f"the image has several point-data arrays {names}: choose one by name")
-        if vtk_image.GetCellData().GetNumberOfArrays():
-            raise ValueError("the image has only cell data; SimpleITK images hold point (voxel) data")
+            raise ValueError(
+                f"the image has several point-data arrays {_array_names(point_data)}: "
+                "choose one by name"
+            )
+        if cell_data.GetNumberOfArrays():
+            raise ValueError(
+                f"the image has only cell data {_array_names(cell_data)}; "
+                "SimpleITK images hold point (voxel) data"
+            )
         raise ValueError("the image has no point-data array")
+    if array.GetNumberOfComponents() < 1:
+        raise ValueError(f"array {array.GetName()!r} has no components")
     return array
+
+
+def _numpy_values(array: vtkDataArray) -> np.ndarray:
+    """A (n_tuples, n_components) or (n_tuples,) numpy view of ``array`` (a copy if it must)."""
+    if array.GetDataType() == VTK_BIT or not array.HasStandardMemoryLayout():
+        # Bits and struct-of-arrays have no buffer numpy can view: copy into plain storage
+        # (bits become uint8 0/1).
+        plain = vtkDataArray.CreateDataArray(
+            VTK_UNSIGNED_CHAR if array.GetDataType() == VTK_BIT else array.GetDataType()
+        )
+        plain.DeepCopy(array)
+        array = plain
+    values = numpy_support.vtk_to_numpy(array)
+    if values.dtype not in _SITK_DTYPES:
+        raise ValueError(
+            f"array {array.GetName()!r} holds {array.GetDataTypeAsString()} "
+            f"({values.dtype}), which SimpleITK has no pixel type for"
+        )
+    return values
 
 
 def image_from_vtk_image(vtk_image: vtkImageData, array_name: str | None = None) -> sitk.Image:
@@ -169,32 +214,45 @@ def image_from_vtk_image(vtk_image: vtkImageData, array_name: str | None = None)
     vtk_image : vtkImageData
     array_name : str, optional
         The point-data array to take; by default the active scalars, or the only array.
+        Cell data is refused: a SimpleITK voxel is a point.
 
     Returns
     -------
     SimpleITK.Image
         3-D, or 2-D when the VTK image is one slice at z = 0 with no rotation out of
         the xy plane (what a 2-D image becomes in :func:`vtk_image_from_image`).
-        The VTK extent's start is folded into the origin. Two float components named
-        ``real`` and ``imag`` become a complex image.
+        Pixel type follows the array (int8 .. uint64, float32, float64; VTK_CHAR is
+        int8, long / long long / id type are int64, bits become uint8); n components
+        give a vector image, and two float components named ``real`` and ``imag`` a
+        complex one. The VTK extent's start is folded into the origin.
+
+    Raises
+    ------
+    TypeError
+        ``vtk_image`` is not a vtkImageData.
+    ValueError
+        No usable point-data array, or one whose type SimpleITK has no pixel for.
     """
     if not isinstance(vtk_image, vtkImageData):
         raise TypeError(f"expected a vtkImageData, got {type(vtk_image).__name__}")
     array = _scalars(vtk_image, array_name)
     extent = vtk_image.GetExtent()
     dims = [extent[2 * i + 1] - extent[2 * i] + 1 for i in range(3)]
+    if min(dims) < 1:
+        raise ValueError(f"the image is empty (extent {extent})")
     ncomp = array.GetNumberOfComponents()
     if array.GetNumberOfTuples() != int(np.prod(dims)):
         raise ValueError(
             f"array {array.GetName()!r} has {array.GetNumberOfTuples()} tuples, "
             f"the extent {extent} has {int(np.prod(dims))} points"
         )
-    values = numpy_support.vtk_to_numpy(array)
+    values = _numpy_values(array)
     shape = dims[::-1] + ([ncomp] if ncomp > 1 else [])
     values = values.reshape(shape)
     names = tuple(array.GetComponentName(i) for i in range(ncomp)) if ncomp == 2 else None
     if names == _COMPLEX_COMPONENTS and values.dtype in (np.float32, np.float64):
-        values = np.ascontiguousarray(values).view(np.complex64 if values.dtype == np.float32 else np.complex128)[..., 0]
+        complex_type = np.complex64 if values.dtype == np.float32 else np.complex128
+        values = np.ascontiguousarray(values).view(complex_type)[..., 0]
         ncomp = 1
 
     spacing = np.array(vtk_image.GetSpacing(), dtype=float)
@@ -202,8 +260,12 @@ def image_from_vtk_image(vtk_image: vtkImageData, array_name: str | None = None)
     start = np.array(extent[::2], dtype=float)
     origin = np.array(vtk_image.GetOrigin(), dtype=float) + direction @ (spacing * start)
 
-    flat_2d = dims[2] == 1 and origin[2] == 0.0 and np.array_equal(direction[2], [0, 0, 1]) \
+    flat_2d = (
+        dims[2] == 1
+        and origin[2] == 0.0
+        and np.array_equal(direction[2], [0, 0, 1])
         and np.array_equal(direction[:, 2], [0, 0, 1])
+    )
     if flat_2d:
         values = values[0]
     image = sitk.GetImageFromArray(values, isVector=ncomp > 1)

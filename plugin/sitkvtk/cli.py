@@ -77,14 +77,17 @@ def _info(path: str, coordinate_system: str) -> int:
 
 
 def _convert(source: str, target: str, force: bool) -> int:
-    if os.path.exists(target) and not force:
+    # checked before reading, so a refusal costs nothing
+    if os.path.lexists(target) and not force:
         raise OSError(f"{target}: exists; use --force to overwrite")
+    from .header import read_header
     from .reader import read
-
-    image = read(source)
     from .writer import write
 
-    write(image, target)
+    steps = read_header(source).time_steps
+    if steps > 1:
+        raise ValueError(f"{source}: has {steps} time steps; convert writes one 3-D volume")
+    write(read(source), target, force=force)
     print(f"wrote {target}")
     return 0
 

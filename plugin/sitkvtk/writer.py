@@ -1,25 +1,316 @@
-"""Writing a vtkImageData to any format SimpleITK writes, or to .vti."""
+"""Writing a vtkImageData to any format SimpleITK writes, or to .vti (VTK XML).
+
+A write goes into a temporary folder beside the target, is read back and checked, and
+only then moved into place: a failed write leaves nothing behind, and nobody sees half
+a file. Two-file formats (.hdr/.img, .mhd/.raw, .nhdr/.raw) move the data file first
+and the header last, so a header never points at a file that is not there yet.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
 
+import numpy as np
 import SimpleITK as sitk
+from vtkmodules.util.vtkAlgorithm import VTKPythonAlgorithmBase
+from vtkmodules.vtkCommonCore import vtkCommand, vtkObject, vtkOutputWindow
 from vtkmodules.vtkCommonDataModel import vtkImageData
 
-from .bridge import image_from_vtk_image
+from .bridge import _geometry_3d, _scalars, image_from_vtk_image
+from .errors import ReadError, WriteError
+from .header import itk_reason, minc_needs_flip, read_header
+
+__all__ = ["SimpleITKWriter", "write"]
+
+_MINC = (".mnc", ".mnc2")
+_DICOM = (".dcm", ".dicom")
+# What ITK 5.4's GDCMImageIO writes; anything else it refuses, and a refused 3-D signed
+# image was seen to corrupt the heap and abort the process, so it is never attempted.
+_DICOM_PIXELS = {
+    2: {sitk.sitkUInt8, sitk.sitkInt8, sitk.sitkUInt16, sitk.sitkInt16, sitk.sitkUInt32,
+        sitk.sitkInt32, sitk.sitkVectorUInt8, sitk.sitkVectorUInt16},
+    3: {sitk.sitkUInt8, sitk.sitkUInt16},
+}
+_RAS_FLIP = np.array([-1.0, -1.0, 1.0])
 
 
-def write(image: vtkImageData, path: str | os.PathLike) -> None:
-    """Write ``image`` to ``path``; the extension picks the format (.vti: VTK XML, direction kept)."""
+def write(
+    image: vtkImageData,
+    path: str | os.PathLike,
+    *,
+    array_name: str | None = None,
+    compress: bool = True,
+    force: bool = True,
+    allow_geometry_loss: bool = False,
+) -> None:
+    """Write ``image`` to ``path``; the extension picks the format.
+
+    Parameters
+    ----------
+    image : vtkImageData
+        Point data (one array: by name, else the active scalars, else the only one),
+        any SimpleITK pixel type and number of components; spacing, origin, direction
+        and extent start are kept.
+    path : str or os.PathLike
+        ``.vti`` is written by VTK (all point-data arrays, direction kept); every other
+        extension by SimpleITK (.nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, .hdr, .mnc,
+        .tif, .png, .vtk, .dcm, ...).
+    compress : bool
+        Compress where the format can (.mha, .nrrd, .tif, .vti, ...); .nii stays
+        uncompressed, .nii.gz is always compressed.
+    force : bool
+        Overwrite an existing file (default), or refuse with WriteError.
+    allow_geometry_loss : bool
+        By default a format that cannot keep the image's origin, spacing or direction
+        (.png, .tif, .vtk, .jpg, a 2-D .dcm, ...) is refused; True writes it anyway.
+
+    Raises
+    ------
+    WriteError
+        Naming the file and the reason; nothing is left at ``path`` (an existing file
+        stays as it was).
+    """
     path = os.fspath(path)
+    _check_target(path, force)
     if path.lower().endswith(".vti"):
-        from vtkmodules.vtkIOXML import vtkXMLImageDataWriter
-
-        writer = vtkXMLImageDataWriter()
-        writer.SetFileName(path)
-        writer.SetInputData(image)
-        if not writer.Write():
-            raise OSError(f"{path}: VTK could not write the file")
+        _commit(path, force, lambda temporary: _write_vti(image, temporary, array_name, compress))
         return
-    sitk.WriteImage(image_from_vtk_image(image), path, useCompression=True)
+    try:
+        sitk_image = image_from_vtk_image(image, array_name)
+    except (TypeError, ValueError) as error:
+        raise WriteError(path, str(error)) from None
+    _check_dicom(path, sitk_image)
+
+    def write_and_check(temporary: str) -> None:
+        _write_sitk(sitk_image, temporary, compress)
+        _check_written(temporary, sitk_image, allow_geometry_loss)
+
+    _commit(path, force, write_and_check)
+
+
+def _check_target(path: str, force: bool) -> None:
+    if not path:
+        raise WriteError(path, "no file name")
+    if os.path.isdir(path):
+        raise WriteError(path, "is a folder")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise WriteError(path, f"the folder {folder} does not exist")
+    if not force and os.path.lexists(path):
+        raise WriteError(path, "exists; overwrite with force=True (--force on the command line)")
+
+
+def _commit(path: str, force: bool, produce) -> None:
+    """Run ``produce(temporary_path)`` in a temporary folder beside ``path``, then move into place."""
+    folder = os.path.dirname(os.path.abspath(path))
+    name = os.path.basename(path)
+    try:
+        temporary_folder = tempfile.mkdtemp(prefix=f".{name}.", suffix=".part", dir=folder)
+    except OSError as error:
+        raise WriteError(path, f"cannot create a file in {folder} ({error.strerror})") from None
+    try:
+        produce(os.path.join(temporary_folder, name))
+        # data files first, the file that was asked for (the header) last
+        names = sorted(os.listdir(temporary_folder), key=lambda produced: produced == name)
+        if name not in names:
+            raise ValueError("the writer produced no file of that name")
+        if not force:
+            existing = [n for n in names if os.path.lexists(os.path.join(folder, n))]
+            if existing:
+                raise ValueError(f"{', '.join(existing)} exists; overwrite with force=True")
+        for produced in names:
+            os.replace(os.path.join(temporary_folder, produced), os.path.join(folder, produced))
+    except RuntimeError as error:  # SimpleITK's exceptions
+        raise WriteError(path, itk_reason(error)) from None
+    except ReadError as error:
+        raise WriteError(path, f"the written file does not read back ({error.reason})") from None
+    except OSError as error:
+        raise WriteError(path, error.strerror or str(error)) from None
+    except (TypeError, ValueError) as error:
+        raise WriteError(path, str(error)) from None
+    finally:
+        shutil.rmtree(temporary_folder, ignore_errors=True)
+
+
+def _write_sitk(image: sitk.Image, path: str, compress: bool) -> None:
+    if path.lower().endswith(_MINC) and minc_needs_flip():
+        # ITK before 6.0 stores its LPS coordinates in MINC's RAS fields unconverted;
+        # hand it RAS so that the file says what was meant (the reader flips back).
+        dim = image.GetDimension()
+        flip = _RAS_FLIP[:dim]
+        direction = np.reshape(image.GetDirection(), (dim, dim)) * flip[:, None]
+        image = sitk.Image(image)
+        image.SetOrigin((np.array(image.GetOrigin()) * flip).tolist())
+        image.SetDirection(direction.ravel().tolist())
+    sitk.WriteImage(image, path, useCompression=bool(compress))
+
+
+def _check_dicom(path: str, image: sitk.Image) -> None:
+    if not path.lower().endswith(_DICOM):
+        return
+    allowed = _DICOM_PIXELS.get(image.GetDimension(), set())
+    if image.GetPixelID() not in allowed:
+        kinds = ", ".join(sorted(sitk.GetPixelIDValueAsString(p) for p in allowed))
+        raise WriteError(
+            path,
+            f"SimpleITK cannot write a {image.GetDimension()}-D {image.GetPixelIDTypeAsString()} "
+            f"image as DICOM (it writes {kinds})",
+        )
+
+
+def _corners(spacing, origin, direction, size) -> np.ndarray:
+    ijk = np.array(np.meshgrid(*[(0, n - 1) for n in size], indexing="ij")).reshape(3, -1)
+    return (origin[:, None] + direction @ (spacing[:, None] * ijk)).T
+
+
+def _check_written(path: str, image: sitk.Image, allow_geometry_loss: bool) -> None:
+    """Read the header back: same pixel type, size and (unless allowed) geometry."""
+    header = read_header(path)
+    if header.pixel_id != image.GetPixelID():
+        raise ValueError(
+            f"the format cannot hold {image.GetPixelIDTypeAsString()} pixels "
+            f"(they would be stored as {header.pixel_type})"
+        )
+    size = tuple(image.GetSize()) + (1,) * (3 - image.GetDimension())
+    if header.volume_size != size:
+        raise ValueError(f"the format stored a {size} image as {header.volume_size}")
+    if allow_geometry_loss:
+        return
+    wanted = _geometry_3d(image)
+    stored = header.world_geometry("LPS")
+    points_wanted = _corners(*wanted, size)
+    error = np.abs(_corners(*stored, size) - points_wanted).max()
+    # NIfTI and Analyze keep float32 headers: tolerate their rounding, nothing more.
+    if error > 1e-3 + 1e-6 * np.abs(points_wanted).max():
+        lost = [
+            name
+            for name, a, b in zip(("spacing", "origin", "direction"), wanted, stored)
+            if not np.allclose(a, b, rtol=1e-5, atol=1e-5)
+        ]
+        raise ValueError(
+            f"the format does not keep the image's {', '.join(lost) or 'geometry'} "
+            f"(a corner would move {error:.3g} mm); write .nii.gz, .nrrd, .mha or .vti, "
+            "or allow geometry loss"
+        )
+
+
+def _write_vti(image: vtkImageData, path: str, array_name: str | None, compress: bool) -> None:
+    from vtkmodules.vtkIOXML import vtkXMLImageDataWriter
+
+    if not isinstance(image, vtkImageData):
+        raise TypeError(f"expected a vtkImageData, got {type(image).__name__}")
+    data = image
+    if array_name is not None:
+        data = vtkImageData()
+        data.CopyStructure(image)
+        data.GetPointData().SetScalars(_scalars(image, array_name))
+    writer = vtkXMLImageDataWriter()
+    writer.SetFileName(path)
+    writer.SetInputData(data)
+    writer.SetDataModeToAppended()
+    writer.EncodeAppendedDataOff()
+    if compress:
+        writer.SetCompressorTypeToZLib()
+    else:
+        writer.SetCompressorTypeToNone()
+    errors: list[str] = []
+    writer.AddObserver(vtkCommand.ErrorEvent, lambda _obj, _event, *rest: errors.append(""))
+    with _quiet_vtk():
+        ok = writer.Write()
+    if not ok or errors or writer.GetErrorCode():
+        raise ValueError("VTK's XML writer failed")
+
+
+@contextlib.contextmanager
+def _quiet_vtk():
+    previous = vtkObject.GetGlobalWarningDisplay()
+    vtkObject.GlobalWarningDisplayOff()
+    try:
+        yield
+    finally:
+        vtkObject.SetGlobalWarningDisplay(previous)
+
+
+class SimpleITKWriter(VTKPythonAlgorithmBase):
+    """A VTK sink that writes its ``vtkImageData`` input with :func:`write`.
+
+    ``SetFileName``, ``SetArrayName`` (default: the active scalars), ``SetCompression``
+    (default on), ``SetAllowGeometryLoss`` (default off), then ``Write()``, which
+    raises :class:`WriteError` on failure (kept in :attr:`last_error` too).
+    """
+
+    def __init__(self):
+        super().__init__(nInputPorts=1, inputType="vtkImageData", nOutputPorts=0)
+        self._file_name: str | None = None
+        self._array_name: str | None = None
+        self._compression = True
+        self._allow_geometry_loss = False
+        #: The WriteError of the last Write(), or None after a good one.
+        self.last_error: WriteError | None = None
+
+    def _set(self, attribute: str, value) -> None:
+        if getattr(self, attribute) != value:
+            setattr(self, attribute, value)
+            self.Modified()
+
+    def SetInputData(self, image: vtkImageData) -> None:
+        self.SetInputDataObject(0, image)
+
+    def SetFileName(self, file_name):
+        self._set("_file_name", None if file_name is None else os.fspath(file_name))
+
+    def GetFileName(self):
+        return self._file_name
+
+    def SetArrayName(self, name):
+        self._set("_array_name", name or None)
+
+    def GetArrayName(self):
+        return self._array_name
+
+    def SetCompression(self, value):
+        self._set("_compression", bool(value))
+
+    def GetCompression(self) -> bool:
+        return self._compression
+
+    def SetAllowGeometryLoss(self, value):
+        self._set("_allow_geometry_loss", bool(value))
+
+    def GetAllowGeometryLoss(self) -> bool:
+        return self._allow_geometry_loss
+
+    def RequestData(self, request, inInfo, outInfo):
+        image = vtkImageData.GetData(inInfo[0], 0)
+        try:
+            if self._file_name is None:
+                raise WriteError("<no file>", "no file name set")
+            write(
+                image,
+                self._file_name,
+                array_name=self._array_name,
+                compress=self._compression,
+                allow_geometry_loss=self._allow_geometry_loss,
+            )
+        except WriteError as error:
+            self.last_error = error
+            if vtkObject.GetGlobalWarningDisplay():
+                vtkOutputWindow.GetInstance().DisplayErrorText(f"ERROR: SimpleITKWriter: {error}\n")
+            return 0
+        return 1
+
+    def Write(self) -> int:
+        """Write the input now; returns 1 or raises WriteError."""
+        self.last_error = None
+        if self.GetNumberOfInputConnections(0) == 0:
+            self.last_error = WriteError(self._file_name or "<no file>", "the writer has no input")
+            raise self.last_error
+        self.Modified()
+        with _quiet_vtk():  # the exception below carries the message
+            self.Update()
+        if self.last_error is not None:
+            raise self.last_error
+        return 1
