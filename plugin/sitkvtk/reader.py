@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 import SimpleITK as sitk
-from vtkmodules.util.numpy_support import get_vtk_array_type
+from vtkmodules.util.numpy_support import get_vtk_array_type, numpy_to_vtk
 from vtkmodules.util.vtkAlgorithm import VTKPythonAlgorithmBase
 from vtkmodules.vtkCommonCore import vtkObject, vtkOutputWindow
 from vtkmodules.vtkCommonDataModel import vtkDataObject, vtkImageData
@@ -16,7 +16,7 @@ from vtkmodules.vtkCommonExecutionModel import (
     vtkStreamingDemandDrivenPipeline,
 )
 
-from .bridge import set_geometry, vtk_array_from_image
+from .bridge import SCALARS_NAME, set_geometry, vtk_array_from_image
 from .errors import ReadError
 from .header import ImageHeader, check_coordinate_system
 from .sources import ImageSource, open_source
@@ -39,22 +39,31 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
 
     def __init__(self):
         super().__init__(nInputPorts=0, nOutputPorts=1, outputType="vtkImageData")
-        self._file_name: str | None = None
+        self._file_names: list[str] = []  # one file, or a file series (one time step each)
         self._coordinate_system = "LPS"
+        self._time_as_components = False
         self._source: ImageSource | None = None
         #: The ReadError of the last pipeline pass, or None after a good one.
         self.last_error: ReadError | None = None
 
     # -- properties ---------------------------------------------------------------
     def SetFileName(self, file_name):
-        file_name = None if file_name is None else os.fspath(file_name)
-        if file_name != self._file_name:
-            self._file_name = file_name
+        """One image file."""
+        self.SetFileNames([] if file_name is None else [file_name])
+
+    def GetFileName(self) -> str | None:
+        return self._file_names[0] if self._file_names else None
+
+    def SetFileNames(self, file_names):
+        """Files of one size and pixel type, read as time steps 0, 1, 2, ... in this order."""
+        file_names = [os.fspath(name) for name in file_names]
+        if file_names != self._file_names:
+            self._file_names = file_names
             self._source = None
             self.Modified()
 
-    def GetFileName(self):
-        return self._file_name
+    def GetFileNames(self) -> list[str]:
+        return list(self._file_names)
 
     def SetCoordinateSystem(self, name: str):
         """"LPS" (default: ITK's physical space) or "RAS" (first two world axes flipped)."""
@@ -66,11 +75,24 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
     def GetCoordinateSystem(self) -> str:
         return self._coordinate_system
 
+    def SetTimeAsComponents(self, on: bool):
+        """Off (default): a 4-D image is a time series of volumes, one read per step.
+        On: one volume whose components are the time steps (reads, and copies, all steps)."""
+        if bool(on) != self._time_as_components:
+            self._time_as_components = bool(on)
+            self.Modified()
+
+    def GetTimeAsComponents(self) -> bool:
+        return self._time_as_components
+
+    def _steps_as_components(self, header: ImageHeader) -> bool:
+        return self._time_as_components and header.time_steps > 1
+
     def _get_source(self) -> ImageSource:
-        if self._file_name is None:
+        if not self._file_names:
             raise ReadError("<no file>", "no file name set")
         if self._source is None:
-            self._source = open_source(self._file_name)
+            self._source = open_source(self._file_names)
         return self._source
 
     def GetHeader(self) -> ImageHeader:
@@ -97,7 +119,8 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         info.Set(vtkDataObject.ORIGIN(), list(origin), 3)
         info.Set(vtkDataObject.DIRECTION(), list(np.ravel(direction)), 9)
         info.Set(vtkAlgorithm.CAN_PRODUCE_SUB_EXTENT(), 1)
-        times = header.time_values()
+        times = [] if self._steps_as_components(header) else header.time_values()
+        components = header.components * (header.time_steps if self._steps_as_components(header) else 1)
         if times:
             info.Set(_SDDP.TIME_STEPS(), times, len(times))
             info.Set(_SDDP.TIME_RANGE(), [times[0], times[-1]], 2)
@@ -105,7 +128,7 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
             info.Remove(_SDDP.TIME_STEPS())
             info.Remove(_SDDP.TIME_RANGE())
         vtkDataObject.SetPointDataActiveScalarInfo(
-            info, get_vtk_array_type(header.component_dtype), header.components
+            info, get_vtk_array_type(header.component_dtype), components
         )
         return 1
 
@@ -115,15 +138,18 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         try:
             header = self.GetHeader()
             extent = info.Get(_SDDP.UPDATE_EXTENT())
-            step = self._time_step(info, header)
-            image = self._read_extent(header, extent, step)
+            if self._steps_as_components(header):
+                array = self._read_steps_as_components(header, extent)
+            else:
+                step = self._time_step(info, header)
+                array = vtk_array_from_image(self._read_extent(header, extent, step))
         except ReadError as error:
             return self._fail(error, info)
         spacing, origin, direction = header.world_geometry(self._coordinate_system)
         output.Initialize()
         set_geometry(output, spacing, origin, direction, extent)
-        output.GetPointData().SetScalars(vtk_array_from_image(image))
-        if header.time_steps > 1:
+        output.GetPointData().SetScalars(array)
+        if header.time_steps > 1 and not self._steps_as_components(header):
             output.GetInformation().Set(vtkDataObject.DATA_TIME_STEP(), header.time_values()[step])
         return 1
 
@@ -143,10 +169,26 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         if min(size) <= 0 or min(start) < 0 or extent[1] >= nx or extent[3] >= ny or extent[5] >= nz:
             raise ReadError(header.path, f"requested extent {tuple(extent)} is outside the image")
         image = self._get_source().read_box(start, size, step, self.UpdateProgress)
-        wanted = tuple(size[: min(header.dimension, 3)])
-        if tuple(image.GetSize()) != wanted:
-            raise ReadError(header.path, f"read {image.GetSize()} voxels where {wanted} were requested")
+        got = tuple(image.GetSize()) + (1,) * (3 - image.GetDimension())
+        if got != tuple(size):
+            raise ReadError(header.path, f"read {got} voxels where {tuple(size)} were requested")
         return image
+
+    def _read_steps_as_components(self, header: ImageHeader, extent):
+        """Every time step of ``extent`` in one (points, steps * components) array."""
+        steps, ncomp = header.time_steps, header.components
+        npoints = (extent[1] - extent[0] + 1) * (extent[3] - extent[2] + 1) * (extent[5] - extent[4] + 1)
+        values = np.empty((npoints, steps, ncomp), dtype=header.component_dtype)
+        for step in range(steps):
+            volume = self._read_extent(header, extent, step)  # the view needs it alive
+            values[:, step, :] = sitk.GetArrayViewFromImage(volume).reshape(npoints, ncomp)
+            self.UpdateProgress((step + 1) / steps)
+        array = numpy_to_vtk(values.reshape(npoints, steps * ncomp), deep=False)
+        array.SetName(SCALARS_NAME)
+        for step, time in enumerate(header.time_values()):
+            for c in range(ncomp):
+                array.SetComponentName(step * ncomp + c, f"t={time:g}" + (f" c{c}" if ncomp > 1 else ""))
+        return array
 
     def _fail(self, error: ReadError, info) -> int:
         """Report ``error`` and empty the output: a failed pass must not leave the last good data."""
@@ -159,18 +201,23 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         return 0
 
 
-def read(path, *, coordinate_system: str = "LPS", extent=None, time_step: int | None = None) -> vtkImageData:
+def read(
+    path, *, coordinate_system: str = "LPS", extent=None, time_step: int | None = None,
+    time_as_components: bool = False,
+) -> vtkImageData:
     """Read ``path`` into a ``vtkImageData``, all of it or one extent / time step.
 
     Parameters
     ----------
-    path : str or os.PathLike
-        Any file SimpleITK reads.
+    path : str, os.PathLike, or a list of them
+        Any file SimpleITK reads; a list is a file series, one time step per file.
     coordinate_system : {"LPS", "RAS"}
     extent : sequence of 6 ints, optional
         VTK extent ``(x0, x1, y0, y1, z0, z1)`` to read; default the whole image.
     time_step : int, optional
-        Index of the volume of a 4-D file; default the first.
+        Index of the volume of a 4-D file or file series; default the first.
+    time_as_components : bool
+        Read a 4-D file as one volume whose components are the time steps.
 
     Raises
     ------
@@ -178,8 +225,12 @@ def read(path, *, coordinate_system: str = "LPS", extent=None, time_step: int | 
         Naming the file and the reason.
     """
     reader = SimpleITKReader()
-    reader.SetFileName(path)
+    if isinstance(path, (list, tuple)):
+        reader.SetFileNames(path)
+    else:
+        reader.SetFileName(path)
     reader.SetCoordinateSystem(coordinate_system)
+    reader.SetTimeAsComponents(time_as_components)
     with _quiet_vtk():
         return _update(reader, path, extent, time_step)
 

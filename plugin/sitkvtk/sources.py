@@ -7,8 +7,10 @@ as a SimpleITK image. The reader does geometry and VTK; sources do files only.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Callable, Protocol
 
+import numpy as np
 import SimpleITK as sitk
 
 from .errors import ReadError
@@ -64,6 +66,58 @@ class FileSource:
             raise ReadError(self.path, f"cannot read the voxels ({itk_reason(error)})") from None
 
 
-def open_source(path: str | os.PathLike) -> ImageSource:
-    """The source for ``path``."""
+class FileSeriesSource:
+    """Files of one size and pixel type, one volume each: a time series (step = file index).
+
+    The header is the first file's, with a 4th axis of one step per file; each file
+    is checked against it when its step is read.
+    """
+
+    def __init__(self, paths: list[str]):
+        if not paths:
+            raise ReadError("<no file>", "an empty list of files")
+        self.paths = [os.fspath(p) for p in paths]
+        self.path = self.paths[0]
+        self._files = [FileSource(p) for p in self.paths]
+        self._header: ImageHeader | None = None
+
+    @property
+    def header(self) -> ImageHeader:
+        if self._header is None:
+            first = self._files[0].header
+            if first.dimension > 3:
+                raise ReadError(self.path, "a file series of 4-D files is not supported")
+            dim = first.dimension
+            direction = np.eye(4)
+            direction[:dim, :dim] = np.reshape(first.direction, (dim, dim))
+            pad = 3 - dim
+            self._header = replace(
+                first,
+                size=first.size + (1,) * pad + (len(self.paths),),
+                spacing=first.spacing + (1.0,) * pad + (1.0,),
+                origin=first.origin + (0.0,) * pad + (0.0,),
+                direction=tuple(direction.ravel()),
+            )
+        return self._header
+
+    def read_box(self, start, size, step=0, progress=None) -> sitk.Image:
+        series = self.header
+        source = self._files[step]
+        header = source.header
+        if header.volume_size != series.volume_size or header.pixel_id != series.pixel_id \
+                or header.components != series.components:
+            raise ReadError(
+                source.path,
+                f"does not match the first file of the series ({header.volume_size} "
+                f"{header.pixel_type} x{header.components}, expected {series.volume_size} "
+                f"{series.pixel_type} x{series.components})",
+            )
+        dim = min(header.dimension, 3)
+        return source.read_box(list(start)[:dim], list(size)[:dim], 0, progress)
+
+
+def open_source(path: str | os.PathLike | list) -> ImageSource:
+    """The source for ``path``: one file, or a list of files read as time steps."""
+    if isinstance(path, (list, tuple)):
+        return FileSource(os.fspath(path[0])) if len(path) == 1 else FileSeriesSource(list(path))
     return FileSource(os.fspath(path))
