@@ -42,6 +42,8 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         self._file_names: list[str] = []  # one file, or a file series (one time step each)
         self._coordinate_system = "LPS"
         self._time_as_components = False
+        self._series_id: str | None = None
+        self._whole_series = True
         self._source: ImageSource | None = None
         #: The ReadError of the last pipeline pass, or None after a good one.
         self.last_error: ReadError | None = None
@@ -85,6 +87,37 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
     def GetTimeAsComponents(self) -> bool:
         return self._time_as_components
 
+    def SetSeriesID(self, uid: str | None):
+        """The DICOM series to read from a folder (SeriesInstanceUID); None or "": the
+        series with the most slices (or, for a file, its own series)."""
+        uid = uid or None
+        if uid != self._series_id:
+            self._series_id = uid
+            self._source = None
+            self.Modified()
+
+    def GetSeriesID(self) -> str | None:
+        return self._series_id
+
+    def GetSeriesIDs(self) -> list[str]:
+        """The DICOM series beside the file (or in the folder), most slices first."""
+        return list(getattr(self._get_source(), "series_ids", []))
+
+    def GetSeriesDescriptions(self) -> list[str]:
+        """One short text per series of :meth:`GetSeriesIDs` ('CT "Chest" 120 slices 512x512')."""
+        source = self._get_source()
+        return source.descriptions() if hasattr(source, "descriptions") else []
+
+    def SetWholeSeries(self, on: bool):
+        """On (default): a DICOM file opens the whole series it belongs to. Off: the file alone."""
+        if bool(on) != self._whole_series:
+            self._whole_series = bool(on)
+            self._source = None
+            self.Modified()
+
+    def GetWholeSeries(self) -> bool:
+        return self._whole_series
+
     def _steps_as_components(self, header: ImageHeader) -> bool:
         return self._time_as_components and header.time_steps > 1
 
@@ -92,7 +125,7 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         if not self._file_names:
             raise ReadError("<no file>", "no file name set")
         if self._source is None:
-            self._source = open_source(self._file_names)
+            self._source = open_source(self._file_names, self._series_id, self._whole_series)
         return self._source
 
     def GetHeader(self) -> ImageHeader:

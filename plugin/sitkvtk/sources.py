@@ -116,8 +116,21 @@ class FileSeriesSource:
         return source.read_box(list(start)[:dim], list(size)[:dim], 0, progress)
 
 
-def open_source(path: str | os.PathLike | list) -> ImageSource:
-    """The source for ``path``: one file, or a list of files read as time steps."""
+def open_source(
+    path: str | os.PathLike | list, series_id: str | None = None, whole_series: bool = True,
+) -> ImageSource:
+    """The source for ``path``: one file, a list of files read as time steps, or DICOM.
+
+    A DICOM folder reads series ``series_id`` (default: the one with the most slices);
+    a DICOM file reads its whole series unless ``whole_series`` is False.
+    """
     if isinstance(path, (list, tuple)):
-        return FileSource(os.fspath(path[0])) if len(path) == 1 else FileSeriesSource(list(path))
-    return FileSource(os.fspath(path))
+        if len(path) != 1:
+            return FileSeriesSource(list(path))
+        path = path[0]
+    path = os.fspath(path)
+    # Imported here: the DICOM sources build on FileSource, defined in this module.
+    from .dicomsource import open_dicom
+
+    source = open_dicom(path, series_id, whole_series)
+    return source if source is not None else FileSource(path)

@@ -1,0 +1,219 @@
+"""DICOM sources: a series read slice by slice into one buffer, and single DICOM files.
+
+A series is read straight into the output image: one SimpleITK image is allocated
+for the requested box and each slice is written into its z slot, so the peak memory
+is the box plus one slice. A z sub-range reads only its own files (streaming).
+
+Native (uncompressed little-endian greyscale) slices are read raw by the Python
+parser's offsets; everything else (JPEG, JPEG-LS, JPEG 2000, RLE, deflate, colour,
+big-endian) is decoded by GDCM one file at a time. The raw path is checked against
+GDCM once per kind of slice (same rescale, bits, SOP class) before it is trusted.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import os
+import warnings
+
+import numpy as np
+import SimpleITK as sitk
+
+from .dicom import DicomWarning, describe, header_of, metadata_of, pixel_type, plan_series, scan_folder
+from .dicomfile import GDCM_KEYS, DicomFile, native_layout, parse, read_native
+from .errors import ReadError
+from .header import ImageHeader, itk_reason
+from .sources import FileSource
+from .validate import check_data_fits
+
+
+def is_dicom_file(path: str) -> DicomFile | None:
+    """The parsed header if ``path`` is a DICOM Part-10 file the fast parser reads."""
+    if not os.path.isfile(path):
+        return None
+    return parse(path)
+
+
+class DicomFileSource(FileSource):
+    """One DICOM file read whole by SimpleITK (multi-frame, or a slice on its own).
+
+    SimpleITK (GDCM) reads a multi-frame file as one 3-D image: the z spacing comes from
+    SpacingBetweenSlices, GridFrameOffsetVector (RT dose) or the per-frame positions
+    of an enhanced object. Its tags are added to the metadata as DICOM_<keyword>.
+    """
+
+    @property
+    def header(self) -> ImageHeader:
+        if self._header is None:
+            header = FileSource.header.fget(self)
+            meta = dict(header.metadata)
+            for key, value in header.metadata.items():
+                if key in GDCM_KEYS and value.strip("\0 "):
+                    meta["DICOM_" + GDCM_KEYS[key]] = value.strip("\0 ")
+            self._header = dataclasses.replace(header, metadata=meta)
+        return self._header
+
+
+class DicomSeriesSource:
+    """A DICOM series: a folder (choose with ``series_id``) or the series of one file."""
+
+    def __init__(self, path: str, series_id: str | None = None, anchor: DicomFile | None = None):
+        self.path = path
+        folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+        self.series = scan_folder(folder)
+        if not self.series:
+            raise ReadError(path, "no DICOM image files in the folder")
+        self.series_ids = sorted(self.series, key=lambda u: (-_frames(self.series[u]), u))
+        if series_id is None and anchor is not None:
+            series_id = anchor.get("SeriesInstanceUID", "unknown")
+        if series_id is None:
+            series_id = self.series_ids[0]
+        if series_id not in self.series:
+            listing = "; ".join(f"{u}: {describe(u, self.series[u])}" for u in self.series_ids)
+            raise ReadError(path, f"no series {series_id!r} here; the folder holds {listing}")
+        self.series_id = series_id
+        files = self.series[series_id]
+        self._delegate: DicomFileSource | None = None
+        self._header: ImageHeader | None = None
+        self._checked: dict[tuple, bool] = {}
+        if any(f.number("NumberOfFrames", 1) > 1 for f in files):
+            self._open_multiframe(files, anchor)
+            return
+        self.plan = plan_series(series_id, files, path)
+
+    def _open_multiframe(self, files: list[DicomFile], anchor: DicomFile | None):
+        chosen = anchor if anchor is not None else sorted(files, key=lambda f: f.path)[0]
+        if len(files) > 1:
+            warnings.warn(f"series {self.series_id}: {len(files)} multi-frame files; "
+                          f"reading {chosen.path} only", DicomWarning, stacklevel=3)
+        self._delegate = DicomFileSource(chosen.path)
+
+    def descriptions(self) -> list[str]:
+        """One short text per series, in :attr:`series_ids` order."""
+        return [describe(u, self.series[u]) for u in self.series_ids]
+
+    @property
+    def header(self) -> ImageHeader:
+        if self._delegate is not None:
+            return self._delegate.header
+        if self._header is None:
+            real = [f for f in self.plan.slots if f is not None]
+            pixel_id, components = pixel_type(real, self.path)
+            self._header = header_of(self.path, self.plan, pixel_id, components)
+        return self._header
+
+    def read_box(self, start, size, step=0, progress=None) -> sitk.Image:
+        if self._delegate is not None:
+            return self._delegate.read_box(start, size, step, progress)
+        header = self.header
+        check_data_fits(header)
+        x0, y0, z0 = (int(v) for v in start)
+        sx, sy, sz = (int(v) for v in size)
+        if header.components > 1:
+            image = sitk.Image([sx, sy, sz], header.pixel_id, header.components)
+        else:
+            image = sitk.Image([sx, sy, sz], header.pixel_id)
+        out = _writable_view(image)
+        for k in range(sz):
+            info = self.plan.slots[z0 + k]
+            if info is not None:
+                self._fill(out[k], info, x0, y0)
+            if progress is not None:
+                progress((k + 1) / sz)
+        spacing, origin, direction = header.spacing, np.array(header.origin), header.direction
+        image.SetSpacing(spacing)
+        image.SetOrigin((origin + np.reshape(direction, (3, 3)) @ (np.array(spacing) * [x0, y0, z0])).tolist())
+        image.SetDirection(direction)
+        return image
+
+    def _fill(self, slot: np.ndarray, info: DicomFile, x0: int, y0: int) -> None:
+        nx, ny = self.header.size[:2]
+        box = (slice(y0, y0 + slot.shape[0]), slice(x0, x0 + slot.shape[1]))
+        layout = native_layout(info)
+        if layout is not None and self._raw_agrees(info, layout):
+            slope = info.number("RescaleSlope", 1.0)
+            intercept = info.number("RescaleIntercept", 0.0)
+            direct = slot.shape == (ny, nx) and slope == 1.0 and intercept == 0.0 \
+                and slot.dtype == layout[0] and slot.flags.c_contiguous
+            try:
+                if direct:  # straight from the file into the output buffer
+                    read_native(info, layout, ny, nx, out=slot)
+                    return
+                stored = read_native(info, layout, ny, nx)[box]
+            except (OSError, ValueError) as error:
+                raise ReadError(info.path, f"cannot read the pixel data ({error})") from None
+            if slope != 1.0 or intercept != 0.0:
+                stored = stored * slope + intercept  # float64, as GDCM's rescaler computes
+            np.copyto(slot, stored, casting="unsafe")
+            return
+        values, _image = _gdcm_slice(info, nx, ny)
+        np.copyto(slot, values[box], casting="unsafe")
+
+    def _raw_agrees(self, info: DicomFile, layout) -> bool:
+        """Whether the raw read gives what GDCM gives, tried once per kind of slice."""
+        key = tuple(info.get(k) for k in (
+            "RescaleSlope", "RescaleIntercept", "BitsAllocated", "BitsStored", "HighBit",
+            "PixelRepresentation", "SOPClassUID", "PhotometricInterpretation")) + (info.transfer_syntax,)
+        if key not in self._checked:
+            nx, ny = self.header.size[:2]
+            reference, _image = _gdcm_slice(info, nx, ny)
+            try:
+                raw = read_native(info, layout, ny, nx).astype(np.float64)
+            except (OSError, ValueError):
+                raw = None
+            if raw is not None:
+                raw = raw * info.number("RescaleSlope", 1.0) + info.number("RescaleIntercept", 0.0)
+            self._checked[key] = raw is not None and reference.dtype == self.header.component_dtype \
+                and np.array_equal(raw.astype(reference.dtype), reference)
+        return self._checked[key]
+
+
+def _gdcm_slice(info: DicomFile, nx: int, ny: int) -> tuple[np.ndarray, sitk.Image]:
+    """One file decoded by GDCM: a (rows, columns[, components]) view, and its image."""
+    reader = sitk.ImageFileReader()
+    reader.SetImageIO("GDCMImageIO")
+    reader.SetFileName(info.path)
+    try:
+        image = reader.Execute()
+    except (RuntimeError, MemoryError) as error:
+        syntax = f" (transfer syntax {info.transfer_syntax})" if info.transfer_syntax else ""
+        raise ReadError(info.path, f"GDCM cannot decode the pixel data{syntax}: {itk_reason(error)}") from None
+    if tuple(image.GetSize()[:2]) != (nx, ny) or (image.GetDimension() > 2 and image.GetSize()[2] != 1):
+        raise ReadError(info.path, f"decoded size {image.GetSize()} is not one {nx}x{ny} slice")
+    ncomp = image.GetNumberOfComponentsPerPixel()
+    shape = (ny, nx) + ((ncomp,) if ncomp > 1 else ())
+    # The view does not keep the image alive: both go back to the caller.
+    return sitk.GetArrayViewFromImage(image).reshape(shape), image
+
+
+def _writable_view(image: sitk.Image) -> np.ndarray:
+    """A writable (z, y, x[, c]) numpy view of a freshly allocated SimpleITK image.
+
+    SimpleITK only hands out read-only views; the slices are written into the image's
+    own buffer so that no second copy of the volume ever exists. The caller keeps
+    ``image`` alive while the view is used.
+    """
+    view = sitk.GetArrayViewFromImage(image)
+    address = view.__array_interface__["data"][0]
+    buffer = (ctypes.c_char * view.nbytes).from_address(address)
+    return np.frombuffer(buffer, dtype=view.dtype).reshape(view.shape)
+
+
+def _frames(files: list[DicomFile]) -> int:
+    return sum(int(f.number("NumberOfFrames", 1)) for f in files)
+
+
+def open_dicom(path: str, series_id: str | None = None, whole_series: bool = True):
+    """The source for a DICOM folder or file; None if ``path`` is not DICOM."""
+    if os.path.isdir(path):
+        return DicomSeriesSource(path, series_id)
+    info = is_dicom_file(path)
+    if info is None:
+        return None
+    if info.number("NumberOfFrames", 1) > 1 or not whole_series:
+        return DicomFileSource(path)
+    return DicomSeriesSource(path, series_id, anchor=info)
+
+
+__all__ = ["DicomFileSource", "DicomSeriesSource", "DicomWarning", "metadata_of", "open_dicom"]
