@@ -27,8 +27,8 @@ __all__ = ["SimpleITKWriter", "write"]
 
 _MINC = (".mnc", ".mnc2")
 _DICOM = (".dcm", ".dicom")
-# What ITK 5.4's GDCMImageIO writes; anything else it refuses, and a refused 3-D signed
-# image was seen to corrupt the heap and abort the process, so it is never attempted.
+# What ITK 5.4's GDCMImageIO writes (uncompressed); it refuses anything else, and a
+# refused write is not worth risking in a library that cannot catch an abort.
 _DICOM_PIXELS = {
     2: {sitk.sitkUInt8, sitk.sitkInt8, sitk.sitkUInt16, sitk.sitkInt16, sitk.sitkUInt32,
         sitk.sitkInt32, sitk.sitkVectorUInt8, sitk.sitkVectorUInt16},
@@ -59,8 +59,9 @@ def write(
         extension by SimpleITK (.nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, .hdr, .mnc,
         .tif, .png, .vtk, .dcm, ...).
     compress : bool
-        Compress where the format can (.mha, .nrrd, .tif, .vti, ...); .nii stays
-        uncompressed, .nii.gz is always compressed.
+        Compress where the format can (.mha, .mhd, .nrrd, .nhdr, .mnc, .tif, .vti);
+        .nii stays uncompressed and .nii.gz is always compressed; DICOM is never
+        compressed (SimpleITK 2.5.7 aborts the process doing it).
     force : bool
         Overwrite an existing file (default), or refuse with WriteError.
     allow_geometry_loss : bool
@@ -145,6 +146,10 @@ def _write_sitk(image: sitk.Image, path: str, compress: bool) -> None:
         image = sitk.Image(image)
         image.SetOrigin((np.array(image.GetOrigin()) * flip).tolist())
         image.SetDirection(direction.ravel().tolist())
+    if path.lower().endswith(_DICOM):
+        # SimpleITK 2.5.7's compressed DICOM writing corrupts the heap and aborts the
+        # process (seen for 8- and 16-bit, 2-D and 3-D): DICOM is written uncompressed.
+        compress = False
     sitk.WriteImage(image, path, useCompression=bool(compress))
 
 
