@@ -1,17 +1,14 @@
 """Writing a vtkImageData to any format SimpleITK writes, or to .vti (VTK XML).
 
-A write goes into a temporary folder beside the target, is read back and checked, and
-only then moved into place: a failed write leaves nothing behind, and nobody sees half
-a file. Two-file formats (.hdr/.img, .mhd/.raw, .nhdr/.raw) move the data file first
-and the header last, so a header never points at a file that is not there yet.
+A write goes into a temporary folder beside the target (see :mod:`.staging`), is read
+back and checked (pixel type, size, and geometry unless its loss is allowed), and only
+then moved into place: a failed write leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 
 import numpy as np
 import SimpleITK as sitk
@@ -20,8 +17,9 @@ from vtkmodules.vtkCommonCore import vtkCommand, vtkObject, vtkOutputWindow
 from vtkmodules.vtkCommonDataModel import vtkImageData
 
 from .bridge import _geometry_3d, _scalars, image_from_vtk_image
-from .errors import ReadError, WriteError
-from .header import itk_reason, minc_needs_flip, read_header
+from .errors import WriteError
+from .header import minc_needs_flip, read_header
+from .staging import check_target, commit
 
 __all__ = ["SimpleITKWriter", "write"]
 
@@ -75,9 +73,9 @@ def write(
         stays as it was).
     """
     path = os.fspath(path)
-    _check_target(path, force)
+    check_target(path, force)
     if path.lower().endswith(".vti"):
-        _commit(path, force, lambda temporary: _write_vti(image, temporary, array_name, compress))
+        commit(path, force, lambda temporary: _write_vti(image, temporary, array_name, compress))
         return
     try:
         sitk_image = image_from_vtk_image(image, array_name)
@@ -89,51 +87,7 @@ def write(
         _write_sitk(sitk_image, temporary, compress)
         _check_written(temporary, sitk_image, allow_geometry_loss)
 
-    _commit(path, force, write_and_check)
-
-
-def _check_target(path: str, force: bool) -> None:
-    if not path:
-        raise WriteError(path, "no file name")
-    if os.path.isdir(path):
-        raise WriteError(path, "is a folder")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise WriteError(path, f"the folder {folder} does not exist")
-    if not force and os.path.lexists(path):
-        raise WriteError(path, "exists; overwrite with force=True (--force on the command line)")
-
-
-def _commit(path: str, force: bool, produce) -> None:
-    """Run ``produce(temporary_path)`` in a temporary folder beside ``path``, then move into place."""
-    folder = os.path.dirname(os.path.abspath(path))
-    name = os.path.basename(path)
-    try:
-        temporary_folder = tempfile.mkdtemp(prefix=f".{name}.", suffix=".part", dir=folder)
-    except OSError as error:
-        raise WriteError(path, f"cannot create a file in {folder} ({error.strerror})") from None
-    try:
-        produce(os.path.join(temporary_folder, name))
-        # data files first, the file that was asked for (the header) last
-        names = sorted(os.listdir(temporary_folder), key=lambda produced: produced == name)
-        if name not in names:
-            raise ValueError("the writer produced no file of that name")
-        if not force:
-            existing = [n for n in names if os.path.lexists(os.path.join(folder, n))]
-            if existing:
-                raise ValueError(f"{', '.join(existing)} exists; overwrite with force=True")
-        for produced in names:
-            os.replace(os.path.join(temporary_folder, produced), os.path.join(folder, produced))
-    except RuntimeError as error:  # SimpleITK's exceptions
-        raise WriteError(path, itk_reason(error)) from None
-    except ReadError as error:
-        raise WriteError(path, f"the written file does not read back ({error.reason})") from None
-    except OSError as error:
-        raise WriteError(path, error.strerror or str(error)) from None
-    except (TypeError, ValueError) as error:
-        raise WriteError(path, str(error)) from None
-    finally:
-        shutil.rmtree(temporary_folder, ignore_errors=True)
+    commit(path, force, write_and_check)
 
 
 def _write_sitk(image: sitk.Image, path: str, compress: bool) -> None:
