@@ -65,6 +65,9 @@ def _run_shadowed_sitecustomize() -> None:
         print(f"Error in {spec.origin}: {error!r}", file=sys.stderr)
 
 
-if sys.version_info >= (3, 11):
-    sys.meta_path.insert(0, _BeforeParaViewAlgorithms)
-_run_shadowed_sitecustomize()
+# ParaView also runs this file as a (proxy-less) plugin when its folder is on
+# PV_PLUGIN_PATH; by then its module is loaded and start-up work is done.
+if _PARAVIEW_MODULE not in sys.modules:
+    if sys.version_info >= (3, 11):
+        sys.meta_path.insert(0, _BeforeParaViewAlgorithms)
+    _run_shadowed_sitecustomize()

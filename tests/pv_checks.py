@@ -1,0 +1,114 @@
+"""Checks run inside ParaView (pvbatch / pvpython / the GUI) by tests/test_paraview.py.
+
+    pvbatch tests/pv_checks.py COMMAND OUT.json ARGS...
+
+Each command loads the plugin, does its work and writes what it saw to OUT.json;
+the test compares that with sitkvtk in plain Python.
+"""
+
+import json
+import os
+import sys
+
+from paraview import servermanager
+from paraview.simple import (
+    Contour,
+    GetActiveViewOrCreate,
+    LoadPlugin,
+    OpenDataFile,
+    ResetCamera,
+    SaveScreenshot,
+    Show,
+    Render,
+)
+
+PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "plugin", "SimpleITKPlugin.py")
+LoadPlugin(os.path.abspath(PLUGIN), ns=globals())
+SimpleITKReader = globals()["SimpleITKReader"]  # made by LoadPlugin
+
+
+def _summary(proxy):
+    proxy.UpdatePipeline()
+    info = proxy.GetDataInformation()
+    arrays = proxy.PointData
+    return {
+        "xml_name": proxy.GetXMLName(),
+        "type": info.GetDataSetTypeAsString(),
+        "points": info.GetNumberOfPoints(),
+        "bounds": list(info.GetBounds()),
+        "range": list(arrays[0].GetRange()) if len(arrays) else None,
+    }
+
+
+def read(paths):
+    """Our reader and OpenDataFile on each path, and which readers ParaView offers."""
+    factory = servermanager.vtkSMProxyManager.GetProxyManager().GetReaderFactory()
+    session = servermanager.ActiveConnection.Session
+    result = {}
+    for path in paths:
+        reader = SimpleITKReader(FileName=path)
+        reader.UpdatePipelineInformation()
+        offered = factory.GetReaders(path, session)
+        result[path] = {
+            "ours": _summary(reader),
+            "opened": _summary(OpenDataFile(path)),
+            "offered": [offered.GetString(i) for i in range(1, offered.GetLength(), 3)],
+            "info": {name: reader.GetPropertyValue(name) for name in ("SizeInfo", "SpacingInfo", "DirectionInfo", "PixelTypeInfo", "MetaDataInfo")},
+            "field_data": sorted(reader.FieldData.keys()),
+        }
+        reader.OutputMode = "Image (direction matrix)"
+        result[path]["image_mode"] = _summary(reader)
+    return result
+
+
+def contour(path, value):
+    """Points of ParaView's Contour of ``path`` in the reader's default mode."""
+    reader = SimpleITKReader(FileName=path)
+    surface = Contour(Input=reader, ContourBy=["POINTS", reader.PointData[0].GetName()], Isosurfaces=[value])
+    surface.UpdatePipeline()
+    data = servermanager.Fetch(surface)
+    points = data.GetPoints()
+    return {
+        "bounds": list(data.GetBounds()),
+        "points": [list(points.GetPoint(i)) for i in range(points.GetNumberOfPoints())] if points else [],
+    }
+
+
+def screenshot(path, png):
+    """A top view (along world z, parallel projection) of ``path`` on black."""
+    reader = SimpleITKReader(FileName=path)
+    view = GetActiveViewOrCreate("RenderView")
+    view.ViewSize = [400, 400]
+    view.OrientationAxesVisibility = 0
+    if hasattr(view, "UseColorPaletteForBackground"):
+        view.UseColorPaletteForBackground = 0
+    view.Background = [0.0, 0.0, 0.0]
+    view.CameraParallelProjection = 1
+    display = Show(reader, view)
+    display.SetRepresentationType("Surface")
+    view.CameraPosition = [0.0, 0.0, 1000.0]
+    view.CameraFocalPoint = [0.0, 0.0, 0.0]
+    view.CameraViewUp = [0.0, 1.0, 0.0]
+    ResetCamera(view)
+    Render(view)
+    SaveScreenshot(png, view, ImageResolution=[400, 400])
+    return {"png": png, "type": reader.GetDataInformation().GetDataSetTypeAsString()}
+
+
+def bad(path, good):
+    """A corrupt file, then a good one: the script must go on."""
+    broken = SimpleITKReader(FileName=path)
+    broken.UpdatePipeline()
+    points = broken.GetDataInformation().GetNumberOfPoints()
+    after = _summary(SimpleITKReader(FileName=good))
+    return {"bad_points": points, "after": after}
+
+
+COMMANDS = {"read": lambda args: read(args), "contour": lambda args: contour(args[0], float(args[1])),
+            "screenshot": lambda args: screenshot(*args), "bad": lambda args: bad(*args)}
+
+if __name__ == "__main__":
+    command, out, *arguments = sys.argv[1:]
+    with open(out, "w") as stream:
+        json.dump(COMMANDS[command](arguments), stream)
+    print("pv_checks done", command, flush=True)
