@@ -20,6 +20,7 @@ from paraview.util.vtkAlgorithm import smdomain, smhint, smproperty, smproxy  # 
 
 from sitkvtk.header import COORDINATE_SYSTEMS  # noqa: E402
 from sitkvtk.world import OUTPUT_MODES, WorldImageReader  # noqa: E402
+from sitkvtk.writer import SimpleITKWriter, WriteError  # noqa: E402
 
 paraview_plugin_name = "SimpleITKPlugin"
 paraview_plugin_version = "0.1.0"
@@ -99,3 +100,56 @@ class SimpleITKReaderProxy(WorldImageReader):
     GetMetaDataInfo = _information("MetaData")
 
     # DICOM folders (series choice) and the writer proxy go below.
+
+
+#: What File > Save Data offers: the medical formats ParaView has no (direction-keeping)
+#: writer for. "gz" because ParaView 5.11 picks a writer by the last extension only.
+WRITE_EXTENSIONS = "nii nii.gz gz nrrd nhdr mha mhd hdr mnc dcm"
+
+
+@smproxy.writer(
+    name="SimpleITKWriter",
+    label="SimpleITK Writer",
+    extensions=WRITE_EXTENSIONS,
+    file_description="SimpleITK image (NIfTI, NRRD, MetaImage, Analyze, MINC, DICOM)",
+    support_reload=False,
+)
+@smproperty.input(name="Input", port_index=0)
+@smdomain.datatype(dataTypes=["vtkImageData"], composite_data_supported=False)
+class SimpleITKWriterProxy(SimpleITKWriter):
+    @smproperty.stringvector(name="FileName", panel_visibility="never")
+    @smdomain.filelist()
+    def SetFileName(self, name):
+        super().SetFileName(name)
+
+    @smproperty.xml(
+        """<StringVectorProperty name="ArrayName" command="SetArrayName" number_of_elements="1">
+          <ArrayListDomain name="array_list" attribute_type="Scalars">
+            <RequiredProperties><Property name="Input" function="Input"/></RequiredProperties>
+          </ArrayListDomain>
+          <Documentation>The point-data array to write (default: the active scalars).</Documentation>
+        </StringVectorProperty>"""
+    )
+    def SetArrayName(self, name):
+        super().SetArrayName(name)
+
+    @smproperty.intvector(name="Compression", default_values=1)
+    @smdomain.xml('<BooleanDomain name="bool"/>')
+    def SetCompression(self, value):
+        super().SetCompression(value)
+
+    # Off: a format that cannot keep origin, spacing or direction is refused.
+    @smproperty.intvector(name="AllowGeometryLoss", default_values=0)
+    @smdomain.xml('<BooleanDomain name="bool"/>')
+    def SetAllowGeometryLoss(self, value):
+        super().SetAllowGeometryLoss(value)
+
+    def Write(self):
+        # ParaView calls this and prints, not raises, what escapes: say it plainly.
+        try:
+            return super().Write()
+        except WriteError as error:
+            from vtkmodules.vtkCommonCore import vtkOutputWindow
+
+            vtkOutputWindow.GetInstance().DisplayErrorText(f"ERROR: SimpleITK Writer: {error}\n")
+            return 0
