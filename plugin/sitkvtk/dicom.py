@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import SimpleITK as sitk
+from vtkmodules.vtkCommonCore import vtkStringArray
 
 from .dicomfile import GDCM_KEYS, DicomFile, parse
 from .errors import ReadError
@@ -35,7 +36,7 @@ METADATA_TAGS = (
     "StudyInstanceUID", "StudyDate", "FrameOfReferenceUID", "SOPClassUID", "PatientPosition",
     "PatientOrientation", "ImageOrientationPatient", "ImagePositionPatient", "PixelSpacing",
     "SliceThickness", "PhotometricInterpretation", "RescaleSlope", "RescaleIntercept",
-    "RescaleType", "WindowCenter", "WindowWidth", "NumberOfFrames",
+    "RescaleType", "WindowCenter", "WindowWidth", "NumberOfFrames", "DoseGridScaling",
 )
 
 
@@ -238,3 +239,13 @@ def header_of(path: str, plan: SeriesPlan, pixel_id: int, components: int) -> Im
     return ImageHeader(path=path, io_name="GDCMImageIO", size=size, spacing=plan.spacing,
                        origin=plan.origin, direction=plan.direction, pixel_id=pixel_id,
                        components=components, metadata=metadata_of(plan.slots, plan.warnings))
+
+
+def add_dicom_field_data(data, metadata: dict[str, str]) -> None:
+    """One single-value string array per ``DICOM_*`` metadata entry on ``data``."""
+    for key in sorted(metadata):
+        if key.startswith("DICOM_"):
+            array = vtkStringArray()
+            array.SetName(key)
+            array.InsertNextValue(metadata[key])
+            data.GetFieldData().AddArray(array)

@@ -59,6 +59,7 @@ TAGS: dict[int, tuple[str, str | None]] = {
     0x00281052: ("RescaleIntercept", None),
     0x00281053: ("RescaleSlope", None),
     0x00281054: ("RescaleType", None),
+    0x3004000E: ("DoseGridScaling", None),
 }
 # The same tags under GDCM's metadata keys ("gggg|eeee"), for files GDCM parses.
 GDCM_KEYS = {f"{tag >> 16:04x}|{tag & 0xFFFF:04x}": name for tag, (name, _) in TAGS.items()}

@@ -17,6 +17,7 @@ from vtkmodules.vtkCommonExecutionModel import (
 )
 
 from .bridge import SCALARS_NAME, set_geometry, vtk_array_from_image
+from .dicom import add_dicom_field_data
 from .errors import ReadError
 from .header import ImageHeader, check_coordinate_system
 from .sources import ImageSource, open_source
@@ -182,6 +183,7 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         output.Initialize()
         set_geometry(output, spacing, origin, direction, extent)
         output.GetPointData().SetScalars(array)
+        add_dicom_field_data(output, header.metadata)
         if header.time_steps > 1 and not self._steps_as_components(header):
             output.GetInformation().Set(vtkDataObject.DATA_TIME_STEP(), header.time_values()[step])
         return 1
