@@ -61,6 +61,25 @@ def read(paths):
     return result
 
 
+def modes(path):
+    """Each output mode of ``path``; with mpiexec, how many ranks produced a piece."""
+    import paraview.simple as simple
+
+    reader = SimpleITKReader(FileName=path)
+    ids = getattr(simple, "ProcessIds", None) or simple.ProcessIdScalars
+    result = {}
+    for mode, text in (("Image", "Image (direction matrix)"), ("StructuredGrid", "Structured grid (world points)"),
+                       ("Resampled", "Resampled to world axes")):
+        reader.OutputMode = text
+        summary = _summary(reader)
+        tagged = ids(Input=reader)
+        tagged.UpdatePipeline()
+        ranks = tagged.PointData["ProcessId"].GetRange()
+        summary["pieces"] = int(ranks[1]) + 1 if ranks[0] == 0 else -1
+        result[mode] = summary
+    return result
+
+
 def contour(path, value):
     """Points of ParaView's Contour of ``path`` in the reader's default mode."""
     reader = SimpleITKReader(FileName=path)
@@ -104,7 +123,7 @@ def bad(path, good):
     return {"bad_points": points, "after": after}
 
 
-COMMANDS = {"read": lambda args: read(args), "contour": lambda args: contour(args[0], float(args[1])),
+COMMANDS = {"read": lambda args: read(args), "modes": lambda args: modes(args[0]), "contour": lambda args: contour(args[0], float(args[1])),
             "screenshot": lambda args: screenshot(*args), "bad": lambda args: bad(*args)}
 
 if __name__ == "__main__":
