@@ -14,7 +14,8 @@ import sys
 from paraview import servermanager
 from paraview.simple import Calculator, CreateWriter, LoadPlugin
 
-PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "plugin", "SimpleITKPlugin.py")
+HERE = os.path.dirname(os.path.abspath(__file__))
+PLUGIN = os.path.join(HERE, os.pardir, "plugin", "SimpleITKPlugin.py")
 LoadPlugin(os.path.abspath(PLUGIN), ns=globals())
 SimpleITKReader = globals()["SimpleITKReader"]  # made by LoadPlugin
 

@@ -29,7 +29,6 @@ from vtkmodules.vtkIOXML import vtkXMLImageDataReader
 
 import sitkvtk
 from sitkvtk.cli import main
-from sitkvtk.header import minc_needs_flip
 
 INTS = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
 FLOATS = ["float32", "float64"]
@@ -99,7 +98,8 @@ def test_complex_round_trip(tmp_path, ext, dtype):
     second = _read(target)
     _assert_same(second, first)
     image = sitkvtk.image_from_vtk_image(second)
-    assert image.GetPixelID() == (sitk.sitkComplexFloat32 if dtype == "complex64" else sitk.sitkComplexFloat64)
+    complex_type = sitk.sitkComplexFloat32 if dtype == "complex64" else sitk.sitkComplexFloat64
+    assert image.GetPixelID() == complex_type
 
 
 @pytest.mark.parametrize("ext", [".nii.gz", ".nrrd", ".mha", ".vti"])
@@ -115,7 +115,8 @@ def test_2d_round_trip_stays_2d(tmp_path, ext, ncomp):
 
 def _aligned(dtype, dim, ncomp) -> sitk.Image:
     """What .tif and .png can hold: origin 0, no rotation (they keep the spacing)."""
-    image = sitk.GetImageFromArray(index_values((3, 4, 5)[3 - dim:], ncomp, dtype), isVector=ncomp > 1)
+    values = index_values((3, 4, 5)[3 - dim :], ncomp, dtype)
+    image = sitk.GetImageFromArray(values, isVector=ncomp > 1)
     image.SetSpacing((0.5, 1.25, 2.0)[:dim])
     return image
 
@@ -202,7 +203,8 @@ def test_bit_and_struct_of_arrays_are_converted():
     image.GetPointData().SetScalars(bits)
     converted = sitkvtk.image_from_vtk_image(image)
     assert converted.GetPixelID() == sitk.sitkUInt8
-    np.testing.assert_array_equal(sitk.GetArrayViewFromImage(converted).ravel(), np.arange(60) % 3 == 0)
+    expected = np.arange(60) % 3 == 0
+    np.testing.assert_array_equal(sitk.GetArrayViewFromImage(converted).ravel(), expected)
 
     soa = vtkSOADataArrayTemplate["float64"]()
     soa.SetNumberOfComponents(2)
@@ -251,7 +253,8 @@ def test_minc_is_written_in_ras(tmp_path):
     data = np.asarray(minc.dataobj)
     # nibabel's own array order and affine; each value says which ITK voxel it is
     nib_index = np.indices(data.shape).reshape(3, -1)
-    world_lps = np.diag([-1.0, -1.0, 1.0]) @ (minc.affine[:3, :3] @ nib_index + minc.affine[:3, 3:4])
+    world_ras = minc.affine[:3, :3] @ nib_index + minc.affine[:3, 3:4]
+    world_lps = np.diag([-1.0, -1.0, 1.0]) @ world_ras
     linear = np.floor(data.ravel()).astype(int)
     nx, ny, _ = image.GetSize()
     itk_index = np.stack([linear % nx, linear // nx % ny, linear // (nx * ny)])
@@ -305,7 +308,9 @@ def test_force_false_refuses_to_overwrite(tmp_path):
     assert sitk.ReadImage(str(target)).GetSize() == (5, 4, 3)
 
 
-@pytest.mark.parametrize(("ext", "data_ext"), [(".mhd", ".zraw"), (".nhdr", ".raw.gz"), (".hdr", ".img")])
+@pytest.mark.parametrize(
+    ("ext", "data_ext"), [(".mhd", ".zraw"), (".nhdr", ".raw.gz"), (".hdr", ".img")]
+)
 def test_two_file_formats_move_both_files(tmp_path, ext, data_ext):
     image = sitkvtk.vtk_image_from_image(oblique_image("int16", 3))
     sitkvtk.write(image, tmp_path / f"a{ext}")
@@ -352,7 +357,8 @@ def test_simpleitk_writer_in_a_pipeline(tmp_path):
     assert writer.Write() == 1
     written = sitk.ReadImage(str(tmp_path / "doubled.nrrd"))
     assert written.GetPixelID() == sitk.sitkFloat32
-    np.testing.assert_array_equal(sitk.GetArrayViewFromImage(written), np.arange(60).reshape(3, 4, 5) * 2)
+    expected = np.arange(60).reshape(3, 4, 5) * 2
+    np.testing.assert_array_equal(sitk.GetArrayViewFromImage(written), expected)
     _assert_same(sitkvtk.read(tmp_path / "doubled.nrrd"), scale.GetOutput())
 
     writer.SetFileName(tmp_path / "missing" / "x.nrrd")

@@ -12,6 +12,8 @@ Geometry: ITK and VTK >= 9 both map index (i, j, k) to
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 import SimpleITK as sitk
 from vtkmodules.util import numpy_support
@@ -81,6 +83,19 @@ def _pixel_array(image: sitk.Image, copy: bool) -> tuple[np.ndarray, tuple[str, 
     npoints = int(np.prod(image.GetSize()))
     flat = array.reshape(npoints, ncomp) if ncomp > 1 else array.reshape(npoints)
     return flat, names
+
+
+def writable_view(image: sitk.Image) -> np.ndarray:
+    """A writable (z, y, x[, c]) numpy view of ``image``'s own buffer.
+
+    SimpleITK hands out read-only views; readers that fill a freshly allocated image
+    in place (so that no second copy of the volume ever exists) write through this.
+    The caller keeps ``image`` alive while the view is used.
+    """
+    view = sitk.GetArrayViewFromImage(image)
+    address = view.__array_interface__["data"][0]
+    buffer = (ctypes.c_char * view.nbytes).from_address(address)
+    return np.frombuffer(buffer, dtype=view.dtype).reshape(view.shape)
 
 
 def vtk_array_from_image(image: sitk.Image, *, copy: bool = False, name: str = SCALARS_NAME):
@@ -163,9 +178,8 @@ def _scalars(vtk_image: vtkImageData, array_name: str | None) -> vtkDataArray:
                 raise ValueError(
                     f"{array_name!r} is cell data; SimpleITK images hold point (voxel) data"
                 )
-            raise ValueError(
-                f"no point-data array named {array_name!r}; the image has {_array_names(point_data)}"
-            )
+            names = _array_names(point_data)
+            raise ValueError(f"no point-data array named {array_name!r}; the image has {names}")
         return array
     array = point_data.GetScalars()
     if array is None and point_data.GetNumberOfArrays() == 1:
