@@ -69,7 +69,7 @@ _SYNTAX = 0x00020010
 _LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
-_FIRST_READ = 1 << 16
+_FIRST_READ = 1 << 12  # most headers end before 4 KiB
 
 
 @dataclass
@@ -108,10 +108,14 @@ def parse(path: str) -> DicomFile | None:
     try:
         with open(path, "rb") as stream:
             data = stream.read(_FIRST_READ)
-            try:
-                return _parse(path, data)
-            except _Truncated:
-                return _parse(path, data + stream.read())
+            while True:
+                try:
+                    return _parse(path, data)
+                except _Truncated:
+                    more = stream.read(max(len(data), 1 << 16) if len(data) < (1 << 20) else -1)
+                    if not more:
+                        return None
+                    data += more
     except (OSError, ValueError, struct.error, zlib.error, _Truncated):
         return None
 
