@@ -131,7 +131,8 @@ def plan_series(uid: str, files: list[DicomFile], folder: str) -> SeriesPlan:
     normal = np.cross(row, col)
     positions = np.array(ipps, dtype=float)
     heights = positions @ normal
-    order = sorted(range(len(files)), key=lambda i: (heights[i], files[i].number("InstanceNumber", 0)))
+    order = sorted(range(len(files)),
+                   key=lambda i: (heights[i], files[i].number("InstanceNumber", 0)))
     kept = [order[0]]
     for i in order[1:]:
         if abs(heights[i] - heights[kept[-1]]) > 1e-3:

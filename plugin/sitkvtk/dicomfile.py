@@ -66,7 +66,9 @@ GDCM_KEYS = {f"{tag >> 16:04x}|{tag & 0xFFFF:04x}": name for tag, (name, _) in T
 
 _PIXEL_DATA = 0x7FE00010
 _SYNTAX = 0x00020010
-_LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
+_LONG_VRS = {
+    b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV",
+}
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _FIRST_READ = 1 << 12  # most headers end before 4 KiB
@@ -132,8 +134,8 @@ def _parse(path: str, data: bytes) -> DicomFile | None:
     if syntax == DEFLATED_LE:
         body = zlib.decompressobj(-zlib.MAX_WBITS).decompress(data[end:])
         _walk(body, 0, len(body), "<", True, found, TAGS)
-    elif syntax in (IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE) or syntax.startswith("1.2.840.10008.1.2.4") \
-            or syntax.startswith("1.2.840.10008.1.2.5"):
+    elif syntax in (IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE) \
+            or syntax.startswith(("1.2.840.10008.1.2.4", "1.2.840.10008.1.2.5")):
         endian = ">" if syntax == EXPLICIT_BE else "<"
         _walk(data, end, len(data), endian, syntax != IMPLICIT_LE, found, TAGS)
     else:
@@ -237,7 +239,8 @@ def native_layout(info: DicomFile) -> tuple[np.dtype, int] | None:
     """
     if info.pixel_offset is None or info.get("SamplesPerPixel", "1") != "1":
         return None
-    if info.get("PhotometricInterpretation") != "MONOCHROME2" or info.number("NumberOfFrames", 1) != 1:
+    if info.get("PhotometricInterpretation") != "MONOCHROME2" \
+            or info.number("NumberOfFrames", 1) != 1:
         return None
     allocated = int(info.number("BitsAllocated", 0))
     stored = int(info.number("BitsStored", allocated))

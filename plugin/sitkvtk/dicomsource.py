@@ -20,7 +20,15 @@ import warnings
 import numpy as np
 import SimpleITK as sitk
 
-from .dicom import DicomWarning, describe, header_of, metadata_of, pixel_type, plan_series, scan_folder
+from .dicom import (
+    DicomWarning,
+    describe,
+    header_of,
+    metadata_of,
+    pixel_type,
+    plan_series,
+    scan_folder,
+)
 from .dicomfile import GDCM_KEYS, DicomFile, native_layout, parse, read_native
 from .errors import ReadError
 from .header import ImageHeader, itk_reason
@@ -123,7 +131,8 @@ class DicomSeriesSource:
                 progress((k + 1) / sz)
         spacing, origin, direction = header.spacing, np.array(header.origin), header.direction
         image.SetSpacing(spacing)
-        image.SetOrigin((origin + np.reshape(direction, (3, 3)) @ (np.array(spacing) * [x0, y0, z0])).tolist())
+        corner = np.reshape(direction, (3, 3)) @ (np.array(spacing) * [x0, y0, z0])
+        image.SetOrigin((origin + corner).tolist())
         image.SetDirection(direction)
         return image
 
@@ -154,7 +163,8 @@ class DicomSeriesSource:
         """Whether the raw read gives what GDCM gives, tried once per kind of slice."""
         key = tuple(info.get(k) for k in (
             "RescaleSlope", "RescaleIntercept", "BitsAllocated", "BitsStored", "HighBit",
-            "PixelRepresentation", "SOPClassUID", "PhotometricInterpretation")) + (info.transfer_syntax,)
+            "PixelRepresentation", "SOPClassUID", "PhotometricInterpretation"))
+        key += (info.transfer_syntax,)
         if key not in self._checked:
             nx, ny = self.header.size[:2]
             reference, _image = _gdcm_slice(info, nx, ny)
@@ -164,8 +174,10 @@ class DicomSeriesSource:
                 raw = None
             if raw is not None:
                 raw = raw * info.number("RescaleSlope", 1.0) + info.number("RescaleIntercept", 0.0)
-            self._checked[key] = raw is not None and reference.dtype == self.header.component_dtype \
+            self._checked[key] = (
+                raw is not None and reference.dtype == self.header.component_dtype
                 and np.array_equal(raw.astype(reference.dtype), reference)
+            )
         return self._checked[key]
 
 
@@ -178,8 +190,10 @@ def _gdcm_slice(info: DicomFile, nx: int, ny: int) -> tuple[np.ndarray, sitk.Ima
         image = reader.Execute()
     except (RuntimeError, MemoryError) as error:
         syntax = f" (transfer syntax {info.transfer_syntax})" if info.transfer_syntax else ""
-        raise ReadError(info.path, f"GDCM cannot decode the pixel data{syntax}: {itk_reason(error)}") from None
-    if tuple(image.GetSize()[:2]) != (nx, ny) or (image.GetDimension() > 2 and image.GetSize()[2] != 1):
+        reason = f"GDCM cannot decode the pixel data{syntax}: {itk_reason(error)}"
+        raise ReadError(info.path, reason) from None
+    size = tuple(image.GetSize()) + (1,)
+    if size[:3] != (nx, ny, 1):
         raise ReadError(info.path, f"decoded size {image.GetSize()} is not one {nx}x{ny} slice")
     ncomp = image.GetNumberOfComponentsPerPixel()
     shape = (ny, nx) + ((ncomp,) if ncomp > 1 else ())
