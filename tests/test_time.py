@@ -11,6 +11,7 @@ from vtkmodules.vtkCommonExecutionModel import vtkStreamingDemandDrivenPipeline 
 
 import sitkvtk
 from sitkvtk import sources
+from sitkvtk.bridge import voxels_size
 
 SIZE = (6, 5, 4, 3)  # x, y, z, t
 ORIGIN = (-20.0, 13.5, 7.25, 2.5)
@@ -49,9 +50,9 @@ def test_each_time_step_has_its_values_and_the_geometry(tmp_path, ext, monkeypat
     original = sources.FileSource.read_box
 
     def recording(self, *args, **kwargs):
-        image = original(self, *args, **kwargs)
-        read_sizes.append(image.GetSize())
-        return image
+        voxels = original(self, *args, **kwargs)
+        read_sizes.append(voxels_size(voxels))
+        return voxels
 
     monkeypatch.setattr(sources.FileSource, "read_box", recording)
 

@@ -119,6 +119,29 @@ def vtk_array_from_image(image: sitk.Image, *, copy: bool = False, name: str = S
     return vtk_array
 
 
+def vtk_array_from_voxels(voxels, *, name: str = SCALARS_NAME):
+    """A reader's voxels as a ``vtkDataArray``, zero copy.
+
+    ``voxels`` is a SimpleITK image, or a numpy array shaped (z, y, x[, c]) that the
+    VTK array then keeps alive (readers that fill their own buffer hand over these).
+    """
+    if isinstance(voxels, sitk.Image):
+        return vtk_array_from_image(voxels, name=name)
+    ncomp = voxels.shape[3] if voxels.ndim == 4 else 1
+    flat = voxels.reshape(-1, ncomp) if ncomp > 1 else voxels.reshape(-1)
+    vtk_array = numpy_support.numpy_to_vtk(flat, deep=False)
+    vtk_array.SetName(name)
+    return vtk_array
+
+
+def voxels_size(voxels) -> tuple[int, int, int]:
+    """(nx, ny, nz) of a SimpleITK image or a (z, y, x[, c]) array."""
+    if isinstance(voxels, sitk.Image):
+        size = tuple(voxels.GetSize())
+        return size + (1,) * (3 - len(size))  # type: ignore[return-value]
+    return tuple(int(n) for n in voxels.shape[:3][::-1])  # type: ignore[return-value]
+
+
 def vtk_image_from_image(image: sitk.Image, *, copy: bool = False) -> vtkImageData:
     """Convert a 2-D or 3-D SimpleITK image to a ``vtkImageData``.
 

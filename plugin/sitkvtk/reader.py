@@ -16,7 +16,7 @@ from vtkmodules.vtkCommonExecutionModel import (
     vtkStreamingDemandDrivenPipeline,
 )
 
-from .bridge import SCALARS_NAME, set_geometry, vtk_array_from_image
+from .bridge import SCALARS_NAME, set_geometry, voxels_size, vtk_array_from_voxels
 from .dicom import add_dicom_field_data
 from .errors import ReadError
 from .header import ImageHeader, check_coordinate_system
@@ -176,7 +176,7 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
                 array = self._read_steps_as_components(header, extent)
             else:
                 step = self._time_step(info, header)
-                array = vtk_array_from_image(self._read_extent(header, extent, step))
+                array = vtk_array_from_voxels(self._read_extent(header, extent, step))
         except ReadError as error:
             return self._fail(error, info)
         spacing, origin, direction = header.world_geometry(self._coordinate_system)
@@ -196,18 +196,19 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         wanted = info.Get(_SDDP.UPDATE_TIME_STEP())
         return int(np.argmin([abs(t - wanted) for t in times]))
 
-    def _read_extent(self, header: ImageHeader, extent, step: int) -> sitk.Image:
-        """Read voxels ``extent`` (VTK (x0, x1, y0, y1, z0, z1)) of volume ``step``."""
+    def _read_extent(self, header: ImageHeader, extent, step: int):
+        """Voxels ``extent`` (VTK (x0, x1, y0, y1, z0, z1)) of volume ``step``: a SimpleITK
+        image or a (z, y, x[, c]) array."""
         nx, ny, nz = header.volume_size
         start = [extent[0], extent[2], extent[4]]
         size = [extent[1] - extent[0] + 1, extent[3] - extent[2] + 1, extent[5] - extent[4] + 1]
         if min(size) <= 0 or min(start) < 0 or extent[1] >= nx or extent[3] >= ny or extent[5] >= nz:
             raise ReadError(header.path, f"requested extent {tuple(extent)} is outside the image")
-        image = self._get_source().read_box(start, size, step, self.UpdateProgress)
-        got = tuple(image.GetSize()) + (1,) * (3 - image.GetDimension())
-        if got != tuple(size):
+        voxels = self._get_source().read_box(start, size, step, self.UpdateProgress)
+        if voxels_size(voxels) != tuple(size):
+            got = voxels_size(voxels)
             raise ReadError(header.path, f"read {got} voxels where {tuple(size)} were requested")
-        return image
+        return voxels
 
     def _read_steps_as_components(self, header: ImageHeader, extent):
         """Every time step of ``extent`` in one (points, steps * components) array."""
@@ -216,7 +217,8 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         values = np.empty((npoints, steps, ncomp), dtype=header.component_dtype)
         for step in range(steps):
             volume = self._read_extent(header, extent, step)  # the view needs it alive
-            values[:, step, :] = sitk.GetArrayViewFromImage(volume).reshape(npoints, ncomp)
+            view = sitk.GetArrayViewFromImage(volume) if isinstance(volume, sitk.Image) else volume
+            values[:, step, :] = view.reshape(npoints, ncomp)
             self.UpdateProgress((step + 1) / steps)
         array = numpy_to_vtk(values.reshape(npoints, steps * ncomp), deep=False)
         array.SetName(SCALARS_NAME)

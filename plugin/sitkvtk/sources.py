@@ -1,7 +1,7 @@
 """Where voxels come from: a header, and any box of any volume, read on demand.
 
 A source knows its :class:`~sitkvtk.header.ImageHeader` and reads a box of voxels
-as a SimpleITK image. The reader does geometry and VTK; sources do files only.
+as a SimpleITK image, or as a numpy array where it filled its own buffer. The reader does geometry and VTK; sources do files only.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Callable, Protocol
 import numpy as np
 import SimpleITK as sitk
 
+from . import nifti
 from .errors import ReadError
 from .header import ImageHeader, itk_reason, read_header
 from .validate import check_data_fits
@@ -27,8 +28,9 @@ class ImageSource(Protocol):
     def read_box(
         self, start: list[int], size: list[int], step: int = 0,
         progress: Callable[[float], None] | None = None,
-    ) -> sitk.Image:
-        """Voxels ``start .. start + size`` (x, y, z) of volume ``step``: a 2-D or 3-D image."""
+    ) -> sitk.Image | np.ndarray:
+        """Voxels ``start .. start + size`` (x, y, z) of volume ``step``: a 2-D or 3-D
+        SimpleITK image, or a (z, y, x[, c]) numpy array the caller may keep."""
         ...
 
 
@@ -45,9 +47,13 @@ class FileSource:
             self._header = read_header(self.path)
         return self._header
 
-    def read_box(self, start, size, step=0, progress=None) -> sitk.Image:
+    def read_box(self, start, size, step=0, progress=None) -> sitk.Image | np.ndarray:
         header = self.header
         check_data_fits(header)
+        if list(size) == list(header.volume_size):
+            layout = nifti.plain_layout(header)
+            if layout is not None:
+                return self._read_plain_nifti(layout, step, progress)
         dim = header.dimension
         reader = sitk.ImageFileReader()
         reader.SetFileName(self.path)
@@ -64,6 +70,20 @@ class FileSource:
             return reader.Execute()
         except (RuntimeError, MemoryError) as error:
             raise ReadError(self.path, f"cannot read the voxels ({itk_reason(error)})") from None
+
+    def _read_plain_nifti(self, layout, step, progress) -> np.ndarray:
+        """One whole volume of a plain NIfTI file, read straight into a (z, y, x[, c]) array.
+
+        np.empty, not a SimpleITK image: SimpleITK zero-fills what it allocates, which
+        costs a second pass over the memory.
+        """
+        nx, ny, nz = self.header.volume_size
+        shape = (nz, ny, nx) + ((self.header.components,) if self.header.components > 1 else ())
+        volume = np.empty(shape, dtype=self.header.component_dtype)
+        nifti.read_volume(self.header, layout, step, volume)
+        if progress is not None:
+            progress(1.0)
+        return volume
 
 
 class FileSeriesSource:
@@ -100,7 +120,7 @@ class FileSeriesSource:
             )
         return self._header
 
-    def read_box(self, start, size, step=0, progress=None) -> sitk.Image:
+    def read_box(self, start, size, step=0, progress=None) -> sitk.Image | np.ndarray:
         series = self.header
         source = self._files[step]
         header = source.header
@@ -112,8 +132,7 @@ class FileSeriesSource:
                 f"{header.pixel_type} x{header.components}, expected {series.volume_size} "
                 f"{series.pixel_type} x{series.components})",
             )
-        dim = min(header.dimension, 3)
-        return source.read_box(list(start)[:dim], list(size)[:dim], 0, progress)
+        return source.read_box(start, size, 0, progress)
 
 
 def open_source(

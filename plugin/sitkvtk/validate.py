@@ -15,6 +15,7 @@ import struct
 
 import numpy as np
 
+from . import nifti
 from .errors import ReadError
 from .header import ImageHeader
 
@@ -58,6 +59,11 @@ def check_data_fits(header: ImageHeader) -> None:
     if layout is None:
         return
     data_path, offset, compression = layout
+    if header.io_name == "NiftiImageIO":
+        # On disk, not in memory: SimpleITK may widen (scaled integers read as float).
+        stored_voxels = nifti.stored_bytes(path)
+        if stored_voxels is not None:
+            expected = stored_voxels
     try:
         stored = os.path.getsize(data_path)
     except OSError:

@@ -1,0 +1,100 @@
+"""The NIfTI direct read: used where the voxels need no conversion, identical to SimpleITK."""
+
+from __future__ import annotations
+
+import nibabel as nib
+import numpy as np
+import pytest
+import SimpleITK as sitk
+from synthetic import index_values, oblique_image, vtk_values
+
+import sitkvtk
+from sitkvtk import nifti
+from sitkvtk.header import read_header
+
+
+def _affine():
+    affine = np.eye(4)
+    affine[:3, :3] = np.diag([0.8, 1.1, 2.5]) @ np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1.0]])
+    affine[:3, 3] = [12.0, -40.0, 7.5]
+    return affine
+
+
+def _sitk_values(path):
+    return sitk.GetArrayFromImage(sitk.ReadImage(path))
+
+
+@pytest.mark.parametrize("ext", [".nii", ".nii.gz"])
+@pytest.mark.parametrize("dtype", ["<i2", ">i2", "<f4", ">f8", ">u2", "<i8", "u1"])
+def test_direct_read_equals_simpleitk(tmp_path, ext, dtype):
+    native = np.dtype(dtype).newbyteorder("=")
+    data = index_values((5, 6, 7), 1, native).T
+    endian = ">" if dtype.startswith(">") else "<"
+    image = nib.Nifti1Image(data, _affine(), header=nib.Nifti1Header(endianness=endian))
+    image.header.set_data_dtype(native)
+    path = str(tmp_path / f"image{ext}")
+    nib.save(image, path)
+
+    layout = nifti.plain_layout(read_header(path))
+    assert layout is not None  # the direct path is taken
+    assert layout.dtype.isnative == np.dtype(dtype).isnative
+    got = vtk_values(sitkvtk.read(path))
+    expected = _sitk_values(path)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_rgb24_direct_read(tmp_path):
+    rgb = np.dtype([("R", "u1"), ("G", "u1"), ("B", "u1")])
+    values = index_values((4, 5, 6), 3, np.uint8)  # (z, y, x, c)
+    data = np.ascontiguousarray(values).view(rgb)[..., 0].T  # nibabel's (x, y, z)
+    path = str(tmp_path / "rgb.nii.gz")
+    nib.save(nib.Nifti1Image(data, _affine()), path)
+    assert nifti.plain_layout(read_header(path)) is not None
+    got = vtk_values(sitkvtk.read(path))
+    np.testing.assert_array_equal(got, _sitk_values(path))
+    np.testing.assert_array_equal(got, values)
+
+
+def test_scaled_file_goes_through_simpleitk(tmp_path):
+    data = np.arange(5 * 6 * 7, dtype=np.int16).reshape(5, 6, 7)
+    image = nib.Nifti1Image(data, _affine())
+    image.header.set_slope_inter(0.5, 10.0)
+    path = str(tmp_path / "scaled.nii")
+    nib.save(image, path)
+    assert nifti.plain_layout(read_header(path)) is None
+    got = vtk_values(sitkvtk.read(path))
+    assert got.dtype == np.float32  # as SimpleITK: scaled integers become float
+    np.testing.assert_allclose(got, _sitk_values(path))
+    np.testing.assert_allclose(got, data.T * 0.5 + 10.0)
+
+
+def test_vector_file_goes_through_simpleitk(tmp_path):
+    # NIfTI stores vector components as planes; only SimpleITK interleaves them.
+    path = str(tmp_path / "vector.nii")
+    sitk.WriteImage(oblique_image(np.float32, 3, ncomp=3), path)
+    assert nifti.plain_layout(read_header(path)) is None
+    np.testing.assert_array_equal(vtk_values(sitkvtk.read(path)), _sitk_values(path))
+
+
+@pytest.mark.parametrize("ext", [".nii", ".nii.gz"])
+def test_direct_read_of_each_time_step(tmp_path, ext):
+    data = index_values((2, 3, 4, 5), 1, np.float32)  # (t, z, y, x)
+    image = sitk.GetImageFromArray(data, isVector=False)
+    path = str(tmp_path / f"fmri{ext}")
+    sitk.WriteImage(image, path)
+    assert nifti.plain_layout(read_header(path)) is not None
+    for step in (1, 0):
+        np.testing.assert_array_equal(vtk_values(sitkvtk.read(path, time_step=step)), data[step])
+
+
+def test_direct_read_reports_a_short_file(tmp_path):
+    path = str(tmp_path / "short.nii")
+    sitk.WriteImage(oblique_image(np.int16, 3, size=(20, 20, 20)), path)
+    header = read_header(path)
+    layout = nifti.plain_layout(header)
+    with open(path, "r+b") as stream:
+        stream.truncate(layout.offset + 100)
+    out = np.empty((20, 20, 20), np.int16)
+    with pytest.raises(sitkvtk.ReadError, match="truncated"):
+        nifti.read_volume(header, layout, 0, out)
