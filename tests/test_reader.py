@@ -170,3 +170,22 @@ def test_reader_feeds_a_filter_in_world_space(tmp_path):
     index = (points - np.array(image.GetOrigin())) @ direction / np.array(image.GetSpacing())
     assert index.min(axis=0) == pytest.approx([1.5, 1.5, 1.5], abs=1e-4)
     assert index.max(axis=0) == pytest.approx([9.5, 7.5, 5.5], abs=1e-4)
+
+
+def test_header_is_read_again_when_the_file_changes(tmp_path):
+    path = str(tmp_path / "changing.mha")
+    sitk.WriteImage(oblique_image(np.int16, 3, size=(5, 4, 3)), path)
+    reader = sitkvtk.SimpleITKReader()
+    reader.SetFileName(path)
+    reader.Update()
+    assert reader.GetOutputDataObject(0).GetDimensions() == (5, 4, 3)
+    reader.Modified()  # same file, unchanged: the cached header serves
+    reader.Update()
+    sitk.WriteImage(oblique_image(np.int16, 3, size=(7, 6, 2)), path)
+    reader.Modified()
+    reader.Update()
+    assert reader.GetOutputDataObject(0).GetDimensions() == (7, 6, 2)
+    np.testing.assert_array_equal(
+        vtk_values(reader.GetOutputDataObject(0)),
+        sitk.GetArrayViewFromImage(oblique_image(np.int16, 3, size=(7, 6, 2))),
+    )

@@ -46,6 +46,7 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         self._series_id: str | None = None
         self._whole_series = True
         self._source: ImageSource | None = None
+        self._source_stamp: tuple = ()
         #: The ReadError of the last pipeline pass, or None after a good one.
         self.last_error: ReadError | None = None
 
@@ -141,7 +142,9 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         info = outInfo.GetInformationObject(0)
         try:
             self.last_error = None
-            self._source = None  # re-read: the file may have changed since
+            stamp = _stamp(self._file_names)
+            if stamp != self._source_stamp:  # a file changed on disk: read its header again
+                self._source, self._source_stamp = None, stamp
             header = self.GetHeader()
             check_header(header)
         except ReadError as error:
@@ -236,6 +239,18 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         if vtkObject.GetGlobalWarningDisplay():
             vtkOutputWindow.GetInstance().DisplayErrorText(f"ERROR: SimpleITKReader: {error}\n")
         return 0
+
+
+def _stamp(paths: list[str]) -> tuple:
+    """What tells that the files changed: modification time and size of each."""
+    stamps = []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+            stamps.append((path, stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append((path, None, None))
+    return tuple(stamps)
 
 
 def read(

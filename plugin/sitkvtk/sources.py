@@ -40,6 +40,7 @@ class FileSource:
     def __init__(self, path: str):
         self.path = path
         self._header: ImageHeader | None = None
+        self._fits = False
 
     @property
     def header(self) -> ImageHeader:
@@ -49,7 +50,9 @@ class FileSource:
 
     def read_box(self, start, size, step=0, progress=None) -> sitk.Image | np.ndarray:
         header = self.header
-        check_data_fits(header)
+        if not self._fits:  # once per header: the file cannot change under one source
+            check_data_fits(header)
+            self._fits = True
         if list(size) == list(header.volume_size):
             layout = nifti.plain_layout(header)
             if layout is not None:
