@@ -14,6 +14,7 @@ from paraview import servermanager
 from paraview.simple import (
     Contour,
     GetActiveViewOrCreate,
+    Hide,
     LoadPlugin,
     OpenDataFile,
     ResetCamera,
@@ -93,9 +94,8 @@ def contour(path, value):
     }
 
 
-def screenshot(path, png):
-    """A top view (along world z, parallel projection) of ``path`` on black."""
-    reader = SimpleITKReader(FileName=path)
+def screenshot(*paths_and_pngs):
+    """Top views (along world z, parallel projection) on black: FILE PNG [FILE PNG ...]."""
     view = GetActiveViewOrCreate("RenderView")
     view.ViewSize = [400, 400]
     view.OrientationAxesVisibility = 0
@@ -103,15 +103,20 @@ def screenshot(path, png):
         view.UseColorPaletteForBackground = 0
     view.Background = [0.0, 0.0, 0.0]
     view.CameraParallelProjection = 1
-    display = Show(reader, view)
-    display.SetRepresentationType("Surface")
-    view.CameraPosition = [0.0, 0.0, 1000.0]
-    view.CameraFocalPoint = [0.0, 0.0, 0.0]
-    view.CameraViewUp = [0.0, 1.0, 0.0]
-    ResetCamera(view)
-    Render(view)
-    SaveScreenshot(png, view, ImageResolution=[400, 400])
-    return {"png": png, "type": reader.GetDataInformation().GetDataSetTypeAsString()}
+    types = []
+    for path, png in zip(paths_and_pngs[0::2], paths_and_pngs[1::2]):
+        reader = SimpleITKReader(FileName=path)
+        display = Show(reader, view)
+        display.SetRepresentationType("Surface")
+        view.CameraPosition = [0.0, 0.0, 1000.0]
+        view.CameraFocalPoint = [0.0, 0.0, 0.0]
+        view.CameraViewUp = [0.0, 1.0, 0.0]
+        ResetCamera(view)
+        Render(view)
+        SaveScreenshot(png, view, ImageResolution=[400, 400])
+        types.append(reader.GetDataInformation().GetDataSetTypeAsString())
+        Hide(reader, view)
+    return {"types": types}
 
 
 def bad(path, good):

@@ -9,6 +9,7 @@ import os
 
 from paraview.simple import (
     ColorBy,
+    GetColorTransferFunction,
     GetActiveViewOrCreate,
     LoadPlugin,
     OpenDataFile,
@@ -45,6 +46,7 @@ cut.SliceType.Normal = [0.0, 0.0, 1.0]
 shown = Show(cut, view)
 ColorBy(shown, ("POINTS", reader.PointData[0].GetName()))
 shown.RescaleTransferFunctionToDataRange(True)
+GetColorTransferFunction(reader.PointData[0].GetName()).ApplyPreset("Grayscale", True)
 view.CameraPosition = [centre[0] + 250.0, centre[1] - 400.0, centre[2] + 500.0]
 view.CameraFocalPoint = centre
 view.CameraViewUp = [0.0, 0.0, 1.0]

@@ -300,10 +300,12 @@ def test_pvbatch_screenshot_shows_the_oblique_sample_rotated(tmp_path):
     straight_image = make_phantom()
     straight_image.SetDirection(np.eye(3).ravel().tolist())
     straight = _write(tmp_path, straight_image, "straight.mha")
+    pngs = {name: tmp_path / f"{name}.png" for name in ("oblique", "straight")}
+    seen, _ = _pvbatch(tmp_path, "screenshot", oblique, str(pngs["oblique"]), straight, str(pngs["straight"]),
+                       xvfb=True)
+    assert seen["types"] == ["vtkStructuredGrid", "vtkImageData"]  # the default mode of each
     fill = {}
-    for name, path in (("oblique", oblique), ("straight", straight)):
-        png = tmp_path / f"{name}.png"
-        _pvbatch(tmp_path, "screenshot", path, str(png), xvfb=True)
+    for name, png in pngs.items():
         pixels = _png(png)
         mask = pixels[..., :3].max(axis=2) > 20  # the data, drawn on black
         assert 0.05 < mask.mean() < 0.95, f"{name}: blank or all data"
@@ -359,3 +361,14 @@ def test_mpi_pvbatch_ranks_load_the_plugin_and_stream_pieces(tmp_path, ranks):
         np.testing.assert_allclose(result["range"], expected.GetPointData().GetScalars().GetRange())
         # Pieces share their boundary planes: at least every point, less than twice.
         assert expected.GetNumberOfPoints() <= result["points"] < 2 * expected.GetNumberOfPoints()
+
+
+@pytest.mark.paraview
+def test_pv_slice_example_saves_a_picture_of_the_sample(tmp_path):
+    png = tmp_path / "slice.png"
+    command = [_tool("xvfb-run"), "-a", _tool("pvpython"), str(ROOT / "examples" / "pv_slice.py"), "-o", str(png)]
+    result = _run(command, tmp_path)
+    assert "vtkStructuredGrid, 774144 points" in result.stdout, result.stdout + result.stderr
+    pixels = _png(png)
+    assert pixels.shape[:2] == (600, 800)
+    assert len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0)) > 50
