@@ -181,11 +181,9 @@ def test_header_is_read_again_when_the_file_changes(tmp_path):
     assert reader.GetOutputDataObject(0).GetDimensions() == (5, 4, 3)
     reader.Modified()  # same file, unchanged: the cached header serves
     reader.Update()
-    sitk.WriteImage(oblique_image(np.int16, 3, size=(7, 6, 2)), path)
+    changed = oblique_image(np.int16, 3, size=(7, 6, 2))
+    sitk.WriteImage(changed, path)
     reader.Modified()
     reader.Update()
     assert reader.GetOutputDataObject(0).GetDimensions() == (7, 6, 2)
-    np.testing.assert_array_equal(
-        vtk_values(reader.GetOutputDataObject(0)),
-        sitk.GetArrayViewFromImage(oblique_image(np.int16, 3, size=(7, 6, 2))),
-    )
+    np.testing.assert_array_equal(vtk_values(reader.GetOutputDataObject(0)), sitk.GetArrayViewFromImage(changed))
