@@ -25,12 +25,12 @@ from sitkvtk.writer import SimpleITKWriter, WriteError  # noqa: E402
 paraview_plugin_name = "SimpleITKPlugin"
 paraview_plugin_version = "0.1.0"
 
-#: Extensions of the files SimpleITK's image IOs read. ParaView has its own reader for
-#: some (mha mhd nrrd nhdr vtk png jpg jpeg bmp tif tiff dcm lsm pic ...): for those,
-#: File > Open asks which reader to use; for the others (nii, nii.gz, mnc, hdr, gipl,
-#: mrc...) ParaView has none and opens with this one.
+#: Extensions of the files SimpleITK's image IOs read. ParaView 5.11 has its own reader
+#: for some (mha mhd nrrd nhdr vtk png jpg jpeg bmp tif tiff dcm mrc): File > Open asks
+#: which reader to use and OpenDataFile takes ParaView's (the first by name); for the
+#: others (nii nii.gz hdr mnc gipl lsm h5 ...) ParaView has none and opens with this one.
 EXTENSIONS = (
-    "nii nii.gz nia hdr hdr.gz img img.gz mha mhd nrrd nhdr mnc mnc2 gipl gipl.gz "
+    "nii nii.gz nia hdr img img.gz mha mhd nrrd nhdr mnc mnc2 gipl gipl.gz "
     "dcm dicom mrc rec tif tiff png jpg jpeg bmp vtk lsm pic hdf5 h5 hdf he5 spr j2k jp2"
 )
 DESCRIPTION = "SimpleITK images (NIfTI, MetaImage, NRRD, MINC, DICOM, TIFF, ...)"
@@ -99,7 +99,7 @@ class SimpleITKReaderProxy(WorldImageReader):
     GetImageIOInfo = _information("ImageIO")
     GetMetaDataInfo = _information("MetaData")
 
-    # DICOM folders (series choice) and the writer proxy go below.
+    # DICOM folders: a second ReaderFactory hint (is_directory="1") and a SeriesID property go here.
 
 
 #: What File > Save Data offers: the medical formats ParaView has no (direction-keeping)

@@ -14,6 +14,7 @@ import pytest
 import SimpleITK as sitk
 from synthetic import oblique_image, rotation_3d, sitk_world
 from vtkmodules.util.numpy_support import vtk_to_numpy
+from vtkmodules.vtkCommonCore import vtkObject
 from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 from vtkmodules.vtkIOImage import vtkPNGReader
 
@@ -194,8 +195,6 @@ def test_unreadable_file_leaves_an_empty_output_and_names_the_file(tmp_path):
     path = tmp_path / "broken.nii"
     path.write_bytes(b"not an image at all" * 20)
     reader = _world_reader(str(path), "Auto")
-    from vtkmodules.vtkCommonCore import vtkObject
-
     vtkObject.GlobalWarningDisplayOff()
     try:
         reader.Update()
