@@ -148,6 +148,21 @@ def test_resampled_grid_interpolates_the_image_in_world_space(tmp_path):
     np.testing.assert_array_equal(values[outside], 0)
 
 
+def test_conversions_keep_the_readers_field_data():
+    from vtkmodules.vtkCommonCore import vtkStringArray
+
+    from sitkvtk.world import resample_to_world, structured_grid_from_image
+
+    image = sitkvtk.vtk_image_from_image(oblique_image(np.float32, size=(4, 3, 2)))
+    tag = vtkStringArray()
+    tag.SetName("DICOM_Modality")
+    tag.InsertNextValue("CT")
+    image.GetFieldData().AddArray(tag)
+    spacing, origin, extent = world_grid(image.GetSpacing(), image.GetOrigin(), rotation_3d(), image.GetExtent())
+    for converted in (structured_grid_from_image(image), resample_to_world(image, spacing, origin, extent)):
+        assert converted.GetFieldData().GetAbstractArray("DICOM_Modality").GetValue(0) == "CT"
+
+
 def test_permuted_axes_are_resampled_exactly(tmp_path):
     size = (6, 5, 4)
     image = oblique_image(np.float32, size=size)

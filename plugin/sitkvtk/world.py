@@ -156,6 +156,7 @@ def resample_to_world(image: vtkImageData, out_spacing, out_origin, out_extent) 
     reslice.Update()
     result = vtkImageData()
     result.ShallowCopy(reslice.GetOutput())
+    result.GetFieldData().ShallowCopy(image.GetFieldData())
     scalars = result.GetPointData().GetScalars()
     if scalars is not None and image.GetPointData().GetScalars() is not None:
         scalars.SetName(image.GetPointData().GetScalars().GetName())
