@@ -8,12 +8,14 @@ corrections SimpleITK itself still needs (MINC, see :func:`minc_needs_flip`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import SimpleITK as sitk
 
 from .errors import ReadError
+from .fidelity import replace_unprintable, reported_fields, simpleitk_file_name
+from .validate import check_before_simpleitk
 
 COORDINATE_SYSTEMS = ("LPS", "RAS")
 
@@ -124,37 +126,40 @@ def read_header(path: str | os.PathLike) -> ImageHeader:
     Raises
     ------
     ReadError
-        The path does not exist, is not a file, or no SimpleITK image IO can read it.
+        The path does not exist, is not a file, cannot be opened, no SimpleITK image
+        IO can read it, or its header holds values that would hang or crash SimpleITK.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
         raise ReadError(path, "no such file")
     if os.path.isdir(path):
         raise ReadError(path, "is a folder, not an image file")
-    if not os.access(path, os.R_OK):
-        raise ReadError(path, "permission denied")
+    try:
+        # Opening is the test that tells (os.access answers yes to root, and for ACLs guesses).
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise ReadError(path, "permission denied") from None
+    except OSError as error:
+        raise ReadError(path, f"cannot open the file ({error.strerror or error})") from None
     reader = sitk.ImageFileReader()
-    reader.SetFileName(path)
     try:
         io_name = reader.GetImageIOFromFileName(path)
     except RuntimeError:
         io_name = ""
     if not io_name:
         raise ReadError(path, "not an image format SimpleITK can read (unknown format)")
-    try:
-        reader.ReadImageInformation()
-    except RuntimeError as error:
-        raise ReadError(path, f"cannot read the header ({itk_reason(error)})") from None
+    check_before_simpleitk(path, io_name)
+    with simpleitk_file_name(path) as name:
+        reader.SetFileName(name)
+        try:
+            reader.ReadImageInformation()
+        except RuntimeError as error:
+            raise ReadError(path, f"cannot read the header ({itk_reason(error)})") from None
     pixel_id = reader.GetPixelID()
     if pixel_id not in _COMPONENT_DTYPES:
         raise ReadError(path, f"unsupported pixel type {reader.GetPixelIDValue()}")
-    metadata = {}
-    for key in reader.GetMetaDataKeys():
-        try:
-            metadata[key] = reader.GetMetaData(key)
-        except RuntimeError:  # a value SimpleITK cannot turn into text
-            continue
-    return ImageHeader(
+    header = ImageHeader(
         path=path,
         io_name=io_name,
         size=tuple(int(s) for s in reader.GetSize()),
@@ -163,8 +168,24 @@ def read_header(path: str | os.PathLike) -> ImageHeader:
         direction=tuple(float(d) for d in reader.GetDirection()),
         pixel_id=pixel_id,
         components=int(reader.GetNumberOfComponents()),
-        metadata=metadata,
     )
+    metadata = _metadata(reader)
+    notes = reported_fields(path, io_name, metadata, header)
+    return replace(header, metadata=replace_unprintable(metadata, notes))
+
+
+def _metadata(reader: sitk.ImageFileReader) -> dict[str, str]:
+    metadata = {}
+    try:
+        keys = reader.GetMetaDataKeys()
+    except (RuntimeError, TypeError, UnicodeError):  # keys that are not text
+        return metadata
+    for key in keys:
+        try:
+            metadata[key] = reader.GetMetaData(key)
+        except (RuntimeError, TypeError, UnicodeError):  # a value SimpleITK cannot turn into text
+            continue
+    return metadata
 
 
 def itk_reason(error: Exception) -> str:

@@ -15,6 +15,7 @@ import SimpleITK as sitk
 
 from . import nifti
 from .errors import ReadError
+from .fidelity import restore_nonfinite, simpleitk_file_name
 from .header import ImageHeader, itk_reason, read_header
 from .validate import check_data_fits
 
@@ -58,8 +59,8 @@ class FileSource:
             if layout is not None:
                 return self._read_plain_nifti(layout, step, progress)
         dim = header.dimension
+        box = (list(start), list(size))
         reader = sitk.ImageFileReader()
-        reader.SetFileName(self.path)
         if list(size) != list(header.volume_size) or header.time_steps > 1:
             start, size = list(start), list(size)
             if dim >= 4:
@@ -69,10 +70,13 @@ class FileSource:
             reader.SetExtractSize(size[:dim])
         if progress is not None:
             reader.AddCommand(sitk.sitkProgressEvent, lambda: progress(reader.GetProgress()))
-        try:
-            return reader.Execute()
-        except (RuntimeError, MemoryError) as error:
-            raise ReadError(self.path, f"cannot read the voxels ({itk_reason(error)})") from None
+        with simpleitk_file_name(self.path) as name:  # not a twin file beside it
+            reader.SetFileName(name)
+            try:
+                image = reader.Execute()
+            except (RuntimeError, MemoryError) as error:
+                raise ReadError(self.path, f"cannot read the voxels ({itk_reason(error)})") from None
+        return restore_nonfinite(header, image, *box, step)
 
     def _read_plain_nifti(self, layout, step, progress) -> np.ndarray:
         """One whole volume of a plain NIfTI file, read straight into a (z, y, x[, c]) array.

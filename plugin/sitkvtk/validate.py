@@ -1,31 +1,87 @@
 """Checks made on a header before any voxel is read.
 
-A header can promise anything; SimpleITK believes it, allocates what it says and, for
-some formats (NIfTI), fills what the file lacks with garbage without an error. These
-checks refuse such files with the reason, before memory is allocated.
+A header can promise anything. SimpleITK believes it: it allocates what the header
+says and, for some formats (NIfTI), fills what the file lacks with garbage without
+an error; on some values it hangs or crashes the process. These checks refuse such
+files with the reason, before SimpleITK is given them or memory is allocated:
+
+- :func:`check_before_simpleitk`: header values known to hang or crash SimpleITK
+  2.5 (found by tests/test_fuzz.py; each has a regression test in test_robustness.py);
+- :func:`check_header`: the size and geometry SimpleITK read are usable;
+- :func:`check_data_fits`: the file holds the voxels the header promises, and they
+  fit in memory.
 """
 
 from __future__ import annotations
 
-import gzip
 import math
 import os
 import re
-import struct
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import nifti
+from . import rawheader
 from .errors import ReadError
-from .header import ImageHeader
+
+if TYPE_CHECKING:
+    from .header import ImageHeader
 
 # Deflate cannot expand data by more than about 1032:1; a gzip/zlib file that would
 # have to expand more than this is lying about its size.
 _DEFLATE_MAX_RATIO = 1100
 
+#: MetaIO indexes fixed arrays with NDims: a negative or large value crashes it.
+_METAIMAGE_MAX_DIMS = 10
+
+
+def check_before_simpleitk(path: str, io_name: str) -> None:
+    """Raise :class:`ReadError` for header values that hang or crash SimpleITK's readers."""
+    if io_name == "NiftiImageIO":
+        _check_nifti(path)
+    elif io_name == "MetaImageIO":
+        _check_metaimage(path)
+
+
+def _check_nifti(path: str) -> None:
+    header = rawheader.read_nifti_header(path)
+    if header is None or not header.is_nifti:
+        return
+    # ITK's NIfTI reader loops forever orthonormalising an sform with an infinity in it.
+    if header.sform_code > 0 and not all(map(math.isfinite, header.srow)):
+        raise ReadError(path, f"the header's sform holds non-finite values {header.srow}")
+    if header.qform_code > 0 and not all(map(math.isfinite, header.quatern + header.qoffset)):
+        raise ReadError(
+            path, f"the header's qform holds non-finite values {header.quatern + header.qoffset}"
+        )
+
+
+def _check_metaimage(path: str) -> None:
+    try:
+        fields = rawheader.metaimage_fields(rawheader.text_header(path))
+    except OSError:
+        return  # SimpleITK reports it
+    for key, value in fields.items():
+        if key.lower() == "ndims" and not _small_count(value, _METAIMAGE_MAX_DIMS):
+            raise ReadError(path, f"NDims = {value!r} is not a number of dimensions")
+
+
+def _small_count(text: str, largest: int) -> bool:
+    """Whether MetaIO, reading ``text`` as a number (C atof), gets an integer 0..largest."""
+    match = re.match(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text)
+    if match is None:
+        return True  # atof gives 0, which MetaIO refuses by itself
+    value = float(match.group(0))
+    return math.isfinite(value) and 0 <= value <= largest
+
 
 def check_header(header: ImageHeader) -> None:
-    """Raise :class:`ReadError` if the header cannot describe a readable image."""
+    """Raise :class:`ReadError` if the header cannot describe a readable image.
+
+    A direction that is not orthonormal but invertible (a sheared grid, which MetaImage
+    and NRRD can store and SimpleITK keeps) is accepted: VTK places each voxel with
+    the same matrix. :mod:`sitkvtk.fidelity` notes it in the header metadata.
+    """
     path = header.path
     if any(s <= 0 for s in header.size):
         raise ReadError(path, f"the header gives an empty size {header.size}")
@@ -42,152 +98,49 @@ def check_header(header: ImageHeader) -> None:
 def check_data_fits(header: ImageHeader) -> None:
     """Raise :class:`ReadError` if the file cannot hold the voxels its header promises.
 
-    Exact for uncompressed NIfTI, Analyze, MetaImage and NRRD; a deflate bound for
-    gzip-compressed files; for every file, the image must fit in available memory.
+    Exact for uncompressed NIfTI, Analyze, MetaImage and NRRD; a deflate bound and the
+    gzip trailer for compressed ones; for every file, the image must fit in available memory.
     """
     path = header.path
-    voxels = math.prod(header.size)
-    expected = voxels * header.voxel_bytes
+    in_memory = math.prod(header.size) * header.voxel_bytes
     available = _available_memory()
-    if available is not None and expected > available:
+    if available is not None and in_memory > available:
         raise ReadError(
             path,
-            f"the header promises {_human(expected)} of voxels ({'x'.join(map(str, header.size))}), "
+            f"the header promises {_human(in_memory)} of voxels ({'x'.join(map(str, header.size))}), "
             f"more than the {_human(available)} of memory available",
         )
-    layout = _data_layout(header)
+    layout = rawheader.data_layout(path, header.io_name)
     if layout is None:
         return
-    data_path, offset, compression = layout
-    if header.io_name == "NiftiImageIO":
-        # On disk, not in memory: SimpleITK may widen (scaled integers read as float).
-        stored_voxels = nifti.stored_bytes(path)
-        if stored_voxels is not None:
-            expected = stored_voxels
+    # On disk, not in memory: SimpleITK may widen (scaled integers read as float).
+    expected = layout.stored_bytes if layout.stored_bytes is not None else in_memory
     try:
-        stored = os.path.getsize(data_path)
+        stored = os.path.getsize(layout.path)
     except OSError:
-        raise ReadError(path, f"its data file {data_path} is missing") from None
-    if compression is None:
-        if stored - offset < expected:
+        raise ReadError(path, f"its data file {layout.path} is missing") from None
+    if layout.compression is None:
+        if stored - layout.offset < expected:
             raise ReadError(
                 path,
                 f"the file is truncated: the header promises {expected} bytes of voxels, "
-                f"the file holds {max(stored - offset, 0)}",
+                f"the file holds {max(stored - layout.offset, 0)}",
             )
-    elif compression == "gzip":
-        if expected > _DEFLATE_MAX_RATIO * stored + (1 << 20):
-            raise ReadError(
-                path,
-                f"the header promises {_human(expected)} of voxels, more than "
-                f"{_human(stored)} of compressed data can hold",
-            )
-        inflated = _gzip_size(data_path)
-        if inflated is not None and offset + expected < 2**32 and inflated < offset + expected:
-            raise ReadError(
-                path,
-                f"the file is truncated: the header promises {expected} bytes of voxels, "
-                f"the compressed data holds {max(inflated - offset, 0)}",
-            )
-
-
-def _data_layout(header: ImageHeader):
-    """(data file, byte offset of the voxels, compression) where known, else None."""
-    path = header.path
-    lower = path.lower()
-    io = header.io_name
-    if io == "NiftiImageIO":
-        if lower.endswith((".hdr", ".hdr.gz")):
-            base = path[: -len(".hdr.gz")] if lower.endswith(".gz") else path[:-4]
-            for ext in (".img", ".img.gz", ".IMG"):
-                if os.path.exists(base + ext):
-                    return base + ext, 0, "gzip" if ext.endswith(".gz") else None
-            return None
-        if lower.endswith(".nii"):
-            return path, _nifti_vox_offset(path), None
-        if lower.endswith(".nii.gz"):
-            return path, _nifti_vox_offset(path), "gzip"
-        return None
-    if io == "MetaImageIO":
-        return _metaimage_layout(path, header)
-    if io == "NrrdImageIO":
-        return _nrrd_layout(path)
-    return None
-
-
-def _nifti_vox_offset(path: str) -> int:
-    opener = gzip.open if path.lower().endswith(".gz") else open
-    try:
-        with opener(path, "rb") as stream:
-            raw = stream.read(352)
-    except (OSError, EOFError):
-        return 0
-    if len(raw) < 112:
-        return 0
-    sizeof_hdr = struct.unpack("<i", raw[:4])[0]
-    endian = "<" if sizeof_hdr in (348, 540) else ">"
-    if struct.unpack(endian + "i", raw[:4])[0] == 540:  # NIfTI-2: int64 at byte 168
-        return int(struct.unpack(endian + "q", raw[168:176])[0]) if len(raw) >= 176 else 0
-    value = struct.unpack(endian + "f", raw[108:112])[0]
-    return int(value) if math.isfinite(value) and value > 0 else 0
-
-
-def _text_header(path: str, limit: int = 65536) -> str:
-    with open(path, "rb") as stream:
-        return stream.read(limit).decode("latin-1")
-
-
-def _metaimage_layout(path: str, header: ImageHeader):
-    text = _text_header(path)
-    fields = dict(re.findall(r"^\s*(\w+)\s*=\s*(.*?)\s*$", text, re.MULTILINE))
-    if fields.get("CompressedData", "False").lower() == "true":
-        compression = "gzip"
-    else:
-        compression = None
-    data_file = fields.get("ElementDataFile", "")
-    if data_file == "LOCAL":
-        match = re.search(r"^\s*ElementDataFile\s*=.*?\n", text, re.MULTILINE)
-        offset = match.end() if match else 0
-        return path, offset, compression
-    if not data_file or " " in data_file or data_file.upper().startswith("LIST"):
-        return None  # a list or pattern of slice files: not checked here
-    data_path = os.path.join(os.path.dirname(path), data_file)
-    offset = int(fields.get("HeaderSize", "0") or 0) if fields.get("HeaderSize", "0") != "-1" else 0
-    return data_path, offset, compression
-
-
-def _nrrd_layout(path: str):
-    text = _text_header(path)
-    fields = {}
-    for line in text.splitlines():
-        if not line.strip():
-            break
-        if ":" in line and not line.startswith("#") and ":=" not in line:
-            key, value = line.split(":", 1)
-            fields[key.strip().lower()] = value.strip()
-    encoding = fields.get("encoding", "raw").lower()
-    compression = {"raw": None, "gzip": "gzip", "gz": "gzip"}.get(encoding, "other")
-    if compression == "other":
-        return None
-    data_file = fields.get("data file") or fields.get("datafile")
-    if data_file is None:
-        blank = re.search(r"\r?\n\r?\n", text)
-        return (path, blank.end(), compression) if blank else None
-    if data_file.upper().startswith("LIST") or "%" in data_file or " " in data_file:
-        return None
-    return os.path.join(os.path.dirname(path), data_file), int(fields.get("byte skip", "0") or 0) if fields.get("byte skip", "0") != "-1" else 0, compression
-
-
-def _gzip_size(path: str) -> int | None:
-    """Uncompressed size (mod 2**32) from a gzip file's trailer, or None if not gzip."""
-    try:
-        with open(path, "rb") as stream:
-            if stream.read(2) != b"\x1f\x8b":
-                return None
-            stream.seek(-4, os.SEEK_END)
-            return struct.unpack("<I", stream.read(4))[0]
-    except OSError:
-        return None
+        return
+    if expected > _DEFLATE_MAX_RATIO * stored + (1 << 20):
+        raise ReadError(
+            path,
+            f"the header promises {_human(expected)} of voxels, more than "
+            f"{_human(stored)} of compressed data can hold",
+        )
+    inflated = rawheader.gzip_size(layout.path)
+    end = layout.offset + expected
+    if inflated is not None and end < 2**32 and inflated < end:
+        raise ReadError(
+            path,
+            f"the file is truncated: the header promises {expected} bytes of voxels, "
+            f"the compressed data holds {max(inflated - layout.offset, 0)}",
+        )
 
 
 def _available_memory() -> int | None:

@@ -1,0 +1,249 @@
+"""What a file's own header says, parsed without SimpleITK.
+
+SimpleITK's readers trust their headers: some crash or hang on hostile values, and
+some fields they read are not applied or not reported. The checks (validate.py) and
+the reports (fidelity.py) need the header as written: the NIfTI-1 / Analyze binary
+header, the MetaImage and NRRD text headers, and where each file keeps its voxels.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import os
+import re
+import struct
+import zlib
+from dataclasses import dataclass
+
+# NIfTI datatype code -> bytes per voxel (all components), as niftilib sizes them.
+NIFTI_DATATYPE_BYTES = {
+    2: 1, 4: 2, 8: 4, 16: 4, 32: 8, 64: 8, 128: 3, 256: 1, 512: 2, 768: 4,
+    1024: 8, 1280: 8, 1536: 16, 1792: 16, 2048: 32, 2304: 4,
+}
+NIFTI_DATATYPE_NAMES = {
+    2: "uint8", 4: "int16", 8: "int32", 16: "float32", 32: "complex64", 64: "float64",
+    128: "RGB24", 256: "int8", 512: "uint16", 768: "uint32", 1024: "int64", 1280: "uint64",
+    1536: "float128", 1792: "complex128", 2048: "complex256", 2304: "RGBA32",
+}
+#: Float datatypes, whose non-finite values niftilib replaces with 0 on reading.
+NIFTI_FLOAT_TYPES = {16: "float32", 32: "complex64", 64: "float64", 1792: "complex128"}
+
+_TEXT_HEADER_LIMIT = 1 << 16
+
+
+@dataclass(frozen=True)
+class NiftiHeader:
+    """The fields of a NIfTI-1 (or Analyze 7.5) header that matter here."""
+
+    endian: str  # "<" or ">"
+    is_nifti: bool  # magic "n+1" / "ni1"; False for Analyze 7.5
+    dim: tuple[int, ...]  # dim[0..7]
+    intent: tuple[float, float, float]
+    intent_code: int
+    intent_name: str
+    datatype: int
+    bitpix: int
+    pixdim: tuple[float, ...]  # pixdim[0..7]; pixdim[0] is qfac
+    vox_offset: float
+    scl_slope: float
+    scl_inter: float
+    xyzt_units: int
+    qform_code: int
+    sform_code: int
+    quatern: tuple[float, float, float]
+    qoffset: tuple[float, float, float]
+    srow: tuple[float, ...]  # 12 values: srow_x, srow_y, srow_z
+
+    @property
+    def ndim(self) -> int:
+        return self.dim[0]
+
+    @property
+    def scaled(self) -> bool:
+        """Whether niftilib applies scl_slope / scl_inter (a finite, non-zero slope)."""
+        slope, inter = self.scl_slope, self.scl_inter
+        if not math.isfinite(slope) or slope == 0.0:
+            return False
+        return slope != 1.0 or (math.isfinite(inter) and inter != 0.0)
+
+    def stored_bytes(self) -> int | None:
+        """Bytes of voxels on disk: dims x the datatype's size (not what SimpleITK returns,
+        which may be wider: a scaled int16 file reads as float32)."""
+        per_voxel = NIFTI_DATATYPE_BYTES.get(self.datatype)
+        if per_voxel is None or not 1 <= self.ndim <= 7:
+            return None
+        return math.prod(max(d, 1) for d in self.dim[1:self.ndim + 1]) * per_voxel
+
+
+def read_nifti_header(path: str) -> NiftiHeader | None:
+    """The header of a .nii, .nii.gz, .hdr or .hdr.gz file; None if it is not NIfTI-1 / Analyze."""
+    try:
+        with (gzip.open if path.lower().endswith(".gz") else open)(path, "rb") as stream:
+            raw = stream.read(348)
+    except (OSError, EOFError, zlib.error):
+        return None
+    if len(raw) < 348:
+        return None
+    for endian in ("<", ">"):
+        if struct.unpack(endian + "i", raw[:4])[0] == 348:
+            break
+    else:
+        return None
+
+    def values(fmt: str, offset: int):
+        return struct.unpack_from(endian + fmt, raw, offset)
+
+    return NiftiHeader(
+        endian=endian,
+        is_nifti=raw[344:347] in (b"n+1", b"ni1"),
+        dim=values("8h", 40),
+        intent=values("3f", 56),
+        intent_code=values("h", 68)[0],
+        intent_name=raw[328:344].split(b"\0", 1)[0].decode("latin-1"),
+        datatype=values("h", 70)[0],
+        bitpix=values("h", 72)[0],
+        pixdim=values("8f", 76),
+        vox_offset=values("f", 108)[0],
+        scl_slope=values("f", 112)[0],
+        scl_inter=values("f", 116)[0],
+        xyzt_units=raw[123],
+        qform_code=values("h", 252)[0],
+        sform_code=values("h", 254)[0],
+        quatern=values("3f", 256),
+        qoffset=values("3f", 268),
+        srow=values("12f", 280),
+    )
+
+
+def text_header(path: str, limit: int = _TEXT_HEADER_LIMIT) -> str:
+    with open(path, "rb") as stream:
+        return stream.read(limit).decode("latin-1")
+
+
+def metaimage_fields(text: str) -> dict[str, str]:
+    """``Key = Value`` lines up to ElementDataFile (the last header line)."""
+    fields = {}
+    for line in text.splitlines():
+        key, equals, value = line.partition("=")
+        if equals:
+            fields[key.strip()] = value.strip()
+            if key.strip() == "ElementDataFile":
+                break
+    return fields
+
+
+def nrrd_fields(text: str) -> dict[str, str]:
+    """``field: value`` lines (lower-case names) up to the first blank line; not ``key:=value``."""
+    fields = {}
+    for line in text.splitlines()[1:]:
+        if not line.strip():
+            break
+        if line.startswith("#") or ":=" in line:
+            continue
+        key, colon, value = line.partition(":")
+        if colon:
+            fields[key.strip().lower()] = value.strip()
+    return fields
+
+
+@dataclass(frozen=True)
+class DataLayout:
+    """Where a file keeps its voxels."""
+
+    path: str  # the file that holds them (the header's own file, or a detached one)
+    offset: int  # byte offset of the first voxel (in the inflated stream if compressed)
+    compression: str | None  # None, "gzip" (gzip or zlib deflate)
+    stored_bytes: int | None = None  # bytes of voxels on disk, where the header says
+
+
+def data_layout(path: str, io_name: str) -> DataLayout | None:
+    """The layout of NIfTI / Analyze, MetaImage and NRRD files; None where not known."""
+    try:
+        if io_name == "NiftiImageIO":
+            return _nifti_layout(path)
+        if io_name == "MetaImageIO":
+            return _metaimage_layout(path)
+        if io_name == "NrrdImageIO":
+            return _nrrd_layout(path)
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def nifti_data_file(path: str) -> str | None:
+    """The .img file of a .hdr: the same compression first, as niftilib looks for it."""
+    lower = path.lower()
+    if lower.endswith((".nii", ".nii.gz")):
+        return path
+    if not lower.endswith((".hdr", ".hdr.gz")):
+        return None
+    compressed = lower.endswith(".gz")
+    base = path[: -len(".hdr.gz")] if compressed else path[: -len(".hdr")]
+    plain = [base + ".img", base + ".IMG"]
+    packed = [base + ".img.gz", base + ".IMG.gz"]
+    for candidate in (packed + plain) if compressed else (plain + packed):
+        if os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def _nifti_layout(path: str) -> DataLayout | None:
+    header = read_nifti_header(path)
+    data_file = nifti_data_file(path)
+    if header is None or data_file is None:
+        return None
+    offset = header.vox_offset if data_file == path else 0
+    offset = int(offset) if math.isfinite(offset) and offset > 0 else 0
+    compression = "gzip" if data_file.lower().endswith(".gz") else None
+    return DataLayout(data_file, offset, compression, header.stored_bytes())
+
+
+def _metaimage_layout(path: str) -> DataLayout | None:
+    text = text_header(path)
+    fields = metaimage_fields(text)
+    compressed = fields.get("CompressedData", "False").lower() == "true"
+    compression = "gzip" if compressed else None
+    data_file = fields.get("ElementDataFile", "")
+    if data_file == "LOCAL":
+        match = re.search(r"^[ \t]*ElementDataFile[ \t]*=.*?\n", text, re.MULTILINE)
+        return DataLayout(path, match.end() if match else 0, compression)
+    if not data_file or " " in data_file or data_file.upper().startswith("LIST"):
+        return None  # a list or pattern of slice files: not checked here
+    skip = _int(fields.get("HeaderSize", "0"))
+    return DataLayout(os.path.join(os.path.dirname(path), data_file), max(skip, 0), compression)
+
+
+def _nrrd_layout(path: str) -> DataLayout | None:
+    text = text_header(path)
+    fields = nrrd_fields(text)
+    compression = {"raw": None, "gzip": "gzip", "gz": "gzip"}.get(fields.get("encoding", "raw").lower(), "other")
+    if compression == "other":
+        return None  # text, hex and bzip2 encodings: sizes not checked here
+    data_file = fields.get("data file", fields.get("datafile"))
+    if data_file is None:
+        blank = re.search(r"\r?\n\r?\n", text)
+        return DataLayout(path, blank.end(), compression) if blank else None
+    if data_file.upper().startswith("LIST") or "%" in data_file or " " in data_file:
+        return None  # one file per slice: not checked here
+    skip = _int(fields.get("byte skip", "0"))  # -1: the data are the last bytes
+    return DataLayout(os.path.join(os.path.dirname(path), data_file), max(skip, 0), compression)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def gzip_size(path: str) -> int | None:
+    """Uncompressed size (mod 2**32) from a gzip file's trailer, or None if not gzip."""
+    try:
+        with open(path, "rb") as stream:
+            if stream.read(2) != b"\x1f\x8b":
+                return None
+            stream.seek(-4, os.SEEK_END)
+            return struct.unpack("<I", stream.read(4))[0]
+    except OSError:
+        return None
