@@ -6,7 +6,8 @@ honours the direction matrix, so an oblique image is drawn rotated where it lies
 
 from __future__ import annotations
 
-import numpy as np
+import os
+
 from vtkmodules.vtkCommonCore import vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkIOImage import vtkPNGWriter
@@ -49,6 +50,9 @@ def _box_outline(image) -> vtkPolyData:
 
 def render_slices(path: str, output: str, size: tuple[int, int] = (900, 700)) -> None:
     """Render the three centre slices of ``path`` (and its oriented outline) to PNG ``output``."""
+    if not os.environ.get("DISPLAY"):
+        # No X server: go straight to EGL instead of failing on X first (VTK >= 9.4 wheels).
+        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
     reader = SimpleITKReader()
     reader.SetFileName(path)
     reader.Update()
