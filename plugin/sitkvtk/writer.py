@@ -7,7 +7,6 @@ then moved into place: a failed write leaves nothing behind.
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 import numpy as np
@@ -17,7 +16,7 @@ from vtkmodules.vtkCommonCore import vtkCommand, vtkObject, vtkOutputWindow
 from vtkmodules.vtkCommonDataModel import vtkImageData
 
 from .bridge import _geometry_3d, _scalars, image_from_vtk_image
-from .errors import WriteError
+from .errors import WriteError, quiet_vtk
 from .header import minc_needs_flip, read_header
 from .staging import check_target, commit
 
@@ -177,20 +176,10 @@ def _write_vti(image: vtkImageData, path: str, array_name: str | None, compress:
         writer.SetCompressorTypeToNone()
     errors: list[str] = []
     writer.AddObserver(vtkCommand.ErrorEvent, lambda _obj, _event, *rest: errors.append(""))
-    with _quiet_vtk():
+    with quiet_vtk():
         ok = writer.Write()
     if not ok or errors or writer.GetErrorCode():
         raise ValueError("VTK's XML writer failed")
-
-
-@contextlib.contextmanager
-def _quiet_vtk():
-    previous = vtkObject.GetGlobalWarningDisplay()
-    vtkObject.GlobalWarningDisplayOff()
-    try:
-        yield
-    finally:
-        vtkObject.SetGlobalWarningDisplay(previous)
 
 
 class SimpleITKWriter(VTKPythonAlgorithmBase):
@@ -268,7 +257,7 @@ class SimpleITKWriter(VTKPythonAlgorithmBase):
             self.last_error = WriteError(self._file_name or "<no file>", "the writer has no input")
             raise self.last_error
         self.Modified()
-        with _quiet_vtk():  # the exception below carries the message
+        with quiet_vtk():  # the exception below carries the message
             self.Update()
         if self.last_error is not None:
             raise self.last_error
