@@ -15,7 +15,7 @@ import SimpleITK as sitk
 
 from .errors import ReadError
 from .fidelity import replace_unprintable, reported_fields, simpleitk_file_name
-from .validate import check_before_simpleitk
+from .validate import check_before_simpleitk, check_path
 
 COORDINATE_SYSTEMS = ("LPS", "RAS")
 
@@ -130,18 +130,7 @@ def read_header(path: str | os.PathLike) -> ImageHeader:
         IO can read it, or its header holds values that would hang or crash SimpleITK.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise ReadError(path, "no such file")
-    if os.path.isdir(path):
-        raise ReadError(path, "is a folder, not an image file")
-    try:
-        # Opening is the test that tells (os.access answers yes to root, and for ACLs guesses).
-        with open(path, "rb"):
-            pass
-    except PermissionError:
-        raise ReadError(path, "permission denied") from None
-    except OSError as error:
-        raise ReadError(path, f"cannot open the file ({error.strerror or error})") from None
+    check_path(path, folder_ok=False)
     reader = sitk.ImageFileReader()
     try:
         io_name = reader.GetImageIOFromFileName(path)

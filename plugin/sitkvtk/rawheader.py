@@ -85,10 +85,14 @@ def read_nifti_header(path: str) -> NiftiHeader | None:
         return None
     if len(raw) < 348:
         return None
+    magic = raw[344:347] in (b"n+1", b"ni1")
     for endian in ("<", ">"):
-        if struct.unpack(endian + "i", raw[:4])[0] == 348:
+        # niftilib decides the byte order by dim[0] (1..7 when read right), not sizeof_hdr.
+        if 1 <= struct.unpack_from(endian + "h", raw, 40)[0] <= 7:
             break
     else:
+        endian = "<" if struct.unpack("<i", raw[:4])[0] == 348 else ">"
+    if struct.unpack(endian + "i", raw[:4])[0] != 348 and not magic:
         return None
 
     def values(fmt: str, offset: int):
@@ -96,7 +100,7 @@ def read_nifti_header(path: str) -> NiftiHeader | None:
 
     return NiftiHeader(
         endian=endian,
-        is_nifti=raw[344:347] in (b"n+1", b"ni1"),
+        is_nifti=magic,
         dim=values("8h", 40),
         intent=values("3f", 56),
         intent_code=values("h", 68)[0],

@@ -5,6 +5,7 @@ says and, for some formats (NIfTI), fills what the file lacks with garbage witho
 an error; on some values it hangs or crashes the process. These checks refuse such
 files with the reason, before SimpleITK is given them or memory is allocated:
 
+- :func:`check_path`: the path is a file (or a folder) this process can open;
 - :func:`check_before_simpleitk`: header values known to hang or crash SimpleITK
   2.5 (found by tests/test_fuzz.py; each has a regression test in test_robustness.py);
 - :func:`check_header`: the size and geometry SimpleITK read are usable;
@@ -17,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,8 +33,38 @@ if TYPE_CHECKING:
 # have to expand more than this is lying about its size.
 _DEFLATE_MAX_RATIO = 1100
 
+_NIFTI_VECTOR_INTENTS = (1006, 1007)  # displacement vector, vector
+_NIFTI_MULTICHANNEL = {32: "complex64", 128: "RGB24", 1792: "complex128", 2304: "RGBA32"}
+
 #: MetaIO indexes fixed arrays with NDims: a negative or large value crashes it.
 _METAIMAGE_MAX_DIMS = 10
+
+
+def check_path(path: str, folder_ok: bool = True) -> None:
+    """Raise :class:`ReadError` unless ``path`` is a regular file this process can open,
+    or (``folder_ok``) a folder. A pipe or device is refused: opening one may block forever."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise ReadError(path, "no such file") from None
+    except PermissionError:
+        raise ReadError(path, "permission denied (a folder on the way cannot be searched)") from None
+    except OSError as error:
+        raise ReadError(path, f"cannot reach the file ({error.strerror or error})") from None
+    if stat.S_ISDIR(mode):
+        if not folder_ok:
+            raise ReadError(path, "is a folder, not an image file")
+        return
+    if not stat.S_ISREG(mode):
+        raise ReadError(path, "is not a regular file (a pipe, socket or device)")
+    try:
+        # Opening is the test that tells: os.access answers yes to root, and guesses for ACLs.
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise ReadError(path, "permission denied") from None
+    except OSError as error:
+        raise ReadError(path, f"cannot open the file ({error.strerror or error})") from None
 
 
 def check_before_simpleitk(path: str, io_name: str) -> None:
@@ -45,15 +77,29 @@ def check_before_simpleitk(path: str, io_name: str) -> None:
 
 def _check_nifti(path: str) -> None:
     header = rawheader.read_nifti_header(path)
-    if header is None or not header.is_nifti:
+    if header is None:
+        return
+    # ITK's vector handling of a multi-channel voxel (complex, RGB, RGBA) overruns its buffer.
+    if header.intent_code in _NIFTI_VECTOR_INTENTS and header.datatype in _NIFTI_MULTICHANNEL:
+        raise ReadError(
+            path,
+            f"a vector intent (code {header.intent_code}) with {_NIFTI_MULTICHANNEL[header.datatype]} "
+            "voxels, which SimpleITK cannot read (it crashes on them)",
+        )
+    if not header.is_nifti:
         return
     # ITK's NIfTI reader loops forever orthonormalising an sform with an infinity in it.
     if header.sform_code > 0 and not all(map(math.isfinite, header.srow)):
-        raise ReadError(path, f"the header's sform holds non-finite values {header.srow}")
+        raise ReadError(path, f"the header's sform holds non-finite values ({_floats(header.srow)})")
     if header.qform_code > 0 and not all(map(math.isfinite, header.quatern + header.qoffset)):
         raise ReadError(
-            path, f"the header's qform holds non-finite values {header.quatern + header.qoffset}"
+            path,
+            f"the header's qform holds non-finite values ({_floats(header.quatern + header.qoffset)})",
         )
+
+
+def _floats(values) -> str:
+    return " ".join(f"{v:g}" for v in values)
 
 
 def _check_metaimage(path: str) -> None:

@@ -1,0 +1,72 @@
+"""Reads the files named on stdin, one per line, and reports each: run as a child process.
+
+A crash of SimpleITK (segfault, abort) kills this process, which the parent sees as
+a negative exit code after the ``BEGIN`` line of the file being read. Protocol, one
+line each way per file::
+
+    stdin:  <number> TAB <path>
+    stdout: BEGIN <number>
+            END <number> <ok|error|other> <detail>
+
+``ok``: read, with the number of points; ``error``: a ReadError (the clean refusal;
+in ``simpleitk`` mode, SimpleITK's RuntimeError);
+``other``: any other Python exception (a failure too, but not a crash).
+
+Usage: ``python fuzz_child.py [sitkvtk|simpleitk] [memory limit in MiB]``. The
+``simpleitk`` mode calls ``SimpleITK.ReadImage`` bare, to show what is being guarded.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+
+
+def _limit_memory(mebibytes: int) -> None:
+    # A mutant may promise gigabytes: the child must fail, not take the machine down.
+    limit = mebibytes << 20
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())[:300]
+
+
+def main(argv: list[str]) -> int:
+    mode = argv[0] if argv else "sitkvtk"
+    _limit_memory(int(argv[1]) if len(argv) > 1 else 3072)
+    import SimpleITK as sitk
+
+    import sitkvtk
+
+    sitk.ProcessObject.SetGlobalWarningDisplay(False)
+
+    # The clean refusal: sitkvtk's ReadError, or the exception bare SimpleITK raises.
+    clean = (sitkvtk.ReadError,) if mode == "sitkvtk" else (RuntimeError, MemoryError)
+
+    def read(path: str) -> str:
+        if mode == "simpleitk":
+            image = sitk.ReadImage(path)
+            return f"{image.GetNumberOfPixels()} points"
+        image = sitkvtk.read(path)
+        return f"{image.GetNumberOfPoints()} points"
+
+    print("READY", flush=True)
+    for line in sys.stdin:
+        number, path = line.rstrip("\n").split("\t", 1)
+        print(f"BEGIN {number}", flush=True)
+        try:
+            outcome = "ok " + read(path)
+        except clean as error:
+            outcome = "error " + _one_line(error)
+        except Exception as error:  # noqa: BLE001 - reported to the parent, which fails on it
+            outcome = f"other {type(error).__name__}: {_one_line(error)}"
+        print(f"END {number} {outcome}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
