@@ -17,7 +17,7 @@ from . import nifti
 from .errors import ReadError
 from .fidelity import restore_nonfinite, simpleitk_file_name
 from .header import ImageHeader, itk_reason, read_header
-from .validate import check_data_fits
+from .validate import check_data_fits, check_path
 
 
 class ImageSource(Protocol):
@@ -155,6 +155,7 @@ def open_source(
             return FileSeriesSource(list(path))
         path = path[0]
     path = os.fspath(path)
+    check_path(path)  # before anything opens it: a pipe would block
     # Imported here: the DICOM sources build on FileSource, defined in this module.
     from .dicomsource import open_dicom
 
