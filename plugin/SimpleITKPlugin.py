@@ -18,6 +18,10 @@ if _HERE not in sys.path:
 
 from paraview.util.vtkAlgorithm import smdomain, smhint, smproperty, smproxy  # noqa: E402
 
+from vtkmodules.vtkCommonCore import vtkStringArray  # noqa: E402
+
+from sitkvtk.dicomsource import is_dicom_file  # noqa: E402
+from sitkvtk.errors import ReadError  # noqa: E402
 from sitkvtk.header import COORDINATE_SYSTEMS  # noqa: E402
 from sitkvtk.world import OUTPUT_MODES, WorldImageReader  # noqa: E402
 from sitkvtk.writer import SimpleITKWriter, WriteError  # noqa: E402
@@ -58,19 +62,29 @@ def _information(key):
     return getter
 
 
-@smproxy.reader(
-    name="SimpleITKReader",
-    label="SimpleITK Reader",
-    extensions=EXTENSIONS,
-    file_description=DESCRIPTION,
-    support_reload=False,
-)
-class SimpleITKReaderProxy(WorldImageReader):
-    @smproperty.stringvector(name="FileName", panel_visibility="never")
-    @smdomain.filelist()
-    @smhint.filechooser(extensions=EXTENSIONS, file_description=DESCRIPTION)
-    def SetFileName(self, name):
-        super().SetFileName(name)
+def _boolean(name, command, default, doc):
+    return smproperty.xml(
+        f"""<IntVectorProperty name="{name}" command="{command}" number_of_elements="1"
+          default_values="{default}"><BooleanDomain name="bool"/>
+          <Documentation>{doc}</Documentation></IntVectorProperty>"""
+    )
+
+
+def _with_properties_of(base):
+    """ParaView takes a proxy's properties from its class's own namespace, not from its
+    bases: copy ``base``'s property methods into the decorated class."""
+
+    def copy(cls):
+        for name, value in vars(base).items():
+            if hasattr(getattr(value, "_pv_original_func", None), "_pvsm_property_xmls"):
+                setattr(cls, name, value)
+        return cls
+
+    return copy
+
+
+class _ReaderProperties(WorldImageReader):
+    """The properties both reader proxies show."""
 
     @smproperty.intvector(name="CoordinateSystem", default_values=0)
     @smdomain.xml(_enumeration(COORDINATE_SYSTEMS))
@@ -83,6 +97,11 @@ class SimpleITKReaderProxy(WorldImageReader):
     @smdomain.xml(_enumeration(_OUTPUT_MODE_TEXT[mode] for mode in OUTPUT_MODES))
     def SetOutputModeIndex(self, index):
         self.SetOutputMode(OUTPUT_MODES[index])
+
+    @_boolean("TimeAsComponents", "SetTimeAsComponents", 0,
+              "A 4-D image as one volume whose components are its time steps (reads all of them).")
+    def SetTimeAsComponents(self, on):
+        super().SetTimeAsComponents(on)
 
     @smproperty.doublevector(
         name="TimestepValues", information_only="1", si_class="vtkSITimeStepsProperty"
@@ -99,7 +118,106 @@ class SimpleITKReaderProxy(WorldImageReader):
     GetImageIOInfo = _information("ImageIO")
     GetMetaDataInfo = _information("MetaData")
 
-    # DICOM folders: a second ReaderFactory hint (is_directory="1") and a SeriesID property go here.
+
+@smproxy.reader(
+    name="SimpleITKReader",
+    label="SimpleITK Reader",
+    extensions=EXTENSIONS,
+    file_description=DESCRIPTION,
+    support_reload=False,
+)
+@_with_properties_of(_ReaderProperties)
+class SimpleITKReaderProxy(_ReaderProperties):
+    def __init__(self):
+        super().__init__()
+        self._chosen: list[str] = []
+        self._dicom_probe: tuple[str, bool] = ("", False)
+
+    # Repeatable: a list of files (the GUI's grouped scan_000.nii.gz, scan_001.nii.gz, ...
+    # or OpenDataFile([...])) is a file series, one time step per file.
+    @smproperty.stringvector(name="FileName", command="AddFileName", clean_command="ClearFileNames",
+                             repeat_command=1, number_of_elements_per_command=1,
+                             panel_visibility="never")
+    @smdomain.filelist()
+    @smhint.filechooser(extensions=EXTENSIONS, file_description=DESCRIPTION)
+    def AddFileName(self, name):
+        if name:  # ParaView pushes the empty default first
+            self._chosen.append(name)
+            self._apply_file_names()
+
+    def ClearFileNames(self):
+        self._chosen = []
+        self._apply_file_names()
+
+    def SetFileName(self, name):
+        self._chosen = [name] if name else []
+        self._apply_file_names()
+
+    @_boolean("WholeSeries", "SetWholeSeries", 1,
+              "A DICOM file opens the whole series it belongs to (off: the file alone).")
+    def SetWholeSeries(self, on):
+        super().SetWholeSeries(on)
+        self._apply_file_names()
+
+    def _apply_file_names(self):
+        names = self._chosen
+        # The GUI groups numbered DICOM files (img0001.dcm, img0002.dcm, ...) into one
+        # list too: that is one series, read whole from its first file, not time steps.
+        if len(names) > 1 and self.GetWholeSeries() and self._is_dicom(names[0]):
+            names = names[:1]
+        self.SetFileNames(names)
+
+    def _is_dicom(self, path) -> bool:
+        if self._dicom_probe[0] != path:  # AddFileName asks once per file of a list
+            self._dicom_probe = (path, is_dicom_file(path) is not None)
+        return self._dicom_probe[1]
+
+
+@smproxy.reader(
+    name="SimpleITKDICOMFolderReader",
+    label="SimpleITK DICOM Folder",
+    filename_patterns="*",  # a folder of DICOM files has any name
+    is_directory=True,
+    file_description="DICOM series folder (SimpleITK)",
+    support_reload=False,
+)
+@_with_properties_of(_ReaderProperties)
+class SimpleITKDICOMFolderProxy(_ReaderProperties):
+    @smproperty.xml(
+        """<StringVectorProperty name="FileName" command="SetFileName" number_of_elements="1"
+          panel_visibility="never"><FileListDomain name="files"/><Hints><UseDirectoryName/></Hints>
+          <Documentation>A folder of DICOM files (not searched recursively).</Documentation>
+        </StringVectorProperty>"""
+    )
+    def SetFileName(self, name):
+        super().SetFileName(name)
+
+    @smproperty.xml(
+        """<StringVectorProperty name="SeriesList" command="GetSeriesList" information_only="1">
+          <StringArrayHelper/></StringVectorProperty>"""
+    )
+    def GetSeriesList(self):
+        """One "uid: description" per series in the folder, most slices first."""
+        listing = vtkStringArray()
+        try:
+            for uid, text in zip(self.GetSeriesIDs(), self.GetSeriesDescriptions()):
+                listing.InsertNextValue(f"{uid}: {text}")
+        except ReadError:
+            pass  # RequestInformation reports it
+        return listing
+
+    @smproperty.xml(
+        """<StringVectorProperty name="SeriesID" command="SetSeriesID" number_of_elements="1"
+          information_property="SeriesList">
+          <StringListDomain name="list"><RequiredProperties>
+            <Property name="SeriesList" function="StringInfo"/>
+          </RequiredProperties></StringListDomain>
+          <Documentation>The series to read (default: the one with the most slices).</Documentation>
+        </StringVectorProperty>"""
+    )
+    def SetSeriesID(self, value):
+        # A choice from SeriesList is "uid: description"; a bare uid works too.
+        super().SetSeriesID((value or "").split(":", 1)[0].strip() or None)
 
 
 #: What File > Save Data offers: the medical formats ParaView has no (direction-keeping)
@@ -115,7 +233,9 @@ WRITE_EXTENSIONS = "nii nii.gz gz nrrd nhdr mha mhd hdr mnc dcm"
     support_reload=False,
 )
 @smproperty.input(name="Input", port_index=0)
-@smdomain.datatype(dataTypes=["vtkImageData"], composite_data_supported=False)
+# A structured grid too: the reader's default output for an oblique image (world points);
+# the writer recovers the image from its points and refuses a grid that is not a lattice.
+@smdomain.datatype(dataTypes=["vtkImageData", "vtkStructuredGrid"], composite_data_supported=False)
 class SimpleITKWriterProxy(SimpleITKWriter):
     @smproperty.stringvector(name="FileName", panel_visibility="never")
     @smdomain.filelist()

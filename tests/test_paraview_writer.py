@@ -61,8 +61,8 @@ def test_save_data_offers_the_simpleitk_writer(saved):
     for pattern in ("*.nii", "*.nii.gz", "*.nrrd", "*.mha"):
         assert pattern in report["file_types"]
     assert set(report["written"].values()) == {"SimpleITKWriter"}
-    # the writer takes image data only: not offered for world points
-    assert "SimpleITK image" not in report["auto_file_types"]
+    # offered for world points too: the writer recovers the image from a lattice of points
+    assert "SimpleITK image" in report["auto_file_types"]
 
 
 @pytest.mark.paraview

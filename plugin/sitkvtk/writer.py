@@ -13,11 +13,12 @@ import numpy as np
 import SimpleITK as sitk
 from vtkmodules.util.vtkAlgorithm import VTKPythonAlgorithmBase
 from vtkmodules.vtkCommonCore import vtkCommand, vtkObject, vtkOutputWindow
-from vtkmodules.vtkCommonDataModel import vtkImageData
+from vtkmodules.vtkCommonDataModel import vtkDataSet, vtkImageData, vtkStructuredGrid
 
 from .bridge import _geometry_3d, _scalars, image_from_vtk_image
 from .errors import WriteError, quiet_vtk
 from .header import minc_needs_flip, read_header
+from .lattice import image_from_structured_grid
 from .staging import check_target, commit
 
 __all__ = ["SimpleITKWriter", "write"]
@@ -47,10 +48,12 @@ def write(
 
     Parameters
     ----------
-    image : vtkImageData
+    image : vtkImageData or vtkStructuredGrid
         Point data (one array: by name, else the active scalars, else the only one),
         any SimpleITK pixel type and number of components; spacing, origin, direction
-        and extent start are kept.
+        and extent start are kept. A structured grid must be a regular lattice (the
+        reader's world-point output, filtered but not warped): its geometry is taken
+        from its points (:func:`sitkvtk.lattice.image_from_structured_grid`).
     path : str or os.PathLike
         ``.vti`` is written by VTK (all point-data arrays, direction kept); every other
         extension by SimpleITK (.nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, .hdr, .mnc,
@@ -73,6 +76,11 @@ def write(
     """
     path = os.fspath(path)
     check_target(path, force)
+    if isinstance(image, vtkStructuredGrid):
+        try:
+            image = image_from_structured_grid(image)
+        except ValueError as error:
+            raise WriteError(path, str(error)) from None
     if path.lower().endswith(".vti"):
         commit(path, force, lambda temporary: _write_vti(image, temporary, array_name, compress))
         return
@@ -183,7 +191,8 @@ def _write_vti(image: vtkImageData, path: str, array_name: str | None, compress:
 
 
 class SimpleITKWriter(VTKPythonAlgorithmBase):
-    """A VTK sink that writes its ``vtkImageData`` input with :func:`write`.
+    """A VTK sink that writes its input (``vtkImageData``, or a ``vtkStructuredGrid``
+    that is a regular lattice) with :func:`write`.
 
     ``SetFileName``, ``SetArrayName`` (default: the active scalars), ``SetCompression``
     (default on), ``SetAllowGeometryLoss`` (default off), then ``Write()``, which
@@ -191,7 +200,7 @@ class SimpleITKWriter(VTKPythonAlgorithmBase):
     """
 
     def __init__(self):
-        super().__init__(nInputPorts=1, inputType="vtkImageData", nOutputPorts=0)
+        super().__init__(nInputPorts=1, inputType="vtkDataSet", nOutputPorts=0)
         self._file_name: str | None = None
         self._array_name: str | None = None
         self._compression = True
@@ -232,7 +241,7 @@ class SimpleITKWriter(VTKPythonAlgorithmBase):
         return self._allow_geometry_loss
 
     def RequestData(self, request, inInfo, outInfo):
-        image = vtkImageData.GetData(inInfo[0], 0)
+        image = vtkDataSet.GetData(inInfo[0], 0)
         try:
             if self._file_name is None:
                 raise WriteError("<no file>", "no file name set")
