@@ -98,3 +98,22 @@ def test_direct_read_reports_a_short_file(tmp_path):
     out = np.empty((20, 20, 20), np.int16)
     with pytest.raises(sitkvtk.ReadError, match="truncated"):
         nifti.read_volume(header, layout, 0, out)
+
+
+@pytest.mark.parametrize("dtype", ["<i2", ">f4"])
+def test_direct_box_read_equals_the_box_of_a_whole_read(tmp_path, dtype):
+    native = np.dtype(dtype).newbyteorder("=")
+    data = index_values((3, 7, 8, 9), 1, native)  # (t, z, y, x)
+    endian = ">" if dtype.startswith(">") else "<"
+    image = nib.Nifti1Image(np.ascontiguousarray(data.transpose(3, 2, 1, 0)), _affine(),
+                            header=nib.Nifti1Header(endianness=endian))
+    image.header.set_data_dtype(native)
+    path = str(tmp_path / "series.nii")
+    nib.save(image, path)
+    for step in (0, 2):
+        box = sitkvtk.read(path, extent=(2, 5, 1, 6, 3, 3), time_step=step)
+        got = vtk_values(box)
+        assert got.dtype == native
+        np.testing.assert_array_equal(got, data[step, 3:4, 1:7, 2:6])
+        whole = sitk.GetArrayFromImage(sitk.ReadImage(path))[step]
+        np.testing.assert_array_equal(got, whole[3:4, 1:7, 2:6])

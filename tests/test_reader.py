@@ -187,3 +187,10 @@ def test_header_is_read_again_when_the_file_changes(tmp_path):
     reader.Update()
     assert reader.GetOutputDataObject(0).GetDimensions() == (7, 6, 2)
     np.testing.assert_array_equal(vtk_values(reader.GetOutputDataObject(0)), sitk.GetArrayViewFromImage(changed))
+
+
+@pytest.mark.parametrize("extent", [(0, 13, 0, 10, 0, 8), (-1, 3, 0, 0, 0, 0), (4, 3, 0, 0, 0, 0)])
+def test_read_refuses_an_extent_outside_the_image(tmp_path, volume, extent):
+    path = _write(tmp_path, volume, ".mha")
+    with pytest.raises(sitkvtk.ReadError, match="not inside"):
+        sitkvtk.read(path, extent=extent)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 import numpy as np
@@ -13,12 +12,13 @@ from vtkmodules.vtkCommonCore import vtkObject, vtkOutputWindow
 from vtkmodules.vtkCommonDataModel import vtkDataObject, vtkImageData
 from vtkmodules.vtkCommonExecutionModel import (
     vtkAlgorithm,
+    vtkExtentTranslator,
     vtkStreamingDemandDrivenPipeline,
 )
 
 from .bridge import SCALARS_NAME, set_geometry, voxels_size, vtk_array_from_voxels
 from .dicom import add_dicom_field_data
-from .errors import ReadError
+from .errors import ReadError, quiet_vtk
 from .header import ImageHeader, check_coordinate_system
 from .sources import ImageSource, open_source
 from .validate import check_header
@@ -156,6 +156,10 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         info.Set(vtkDataObject.ORIGIN(), list(origin), 3)
         info.Set(vtkDataObject.DIRECTION(), list(np.ravel(direction)), 9)
         info.Set(vtkAlgorithm.CAN_PRODUCE_SUB_EXTENT(), 1)
+        # Pieces (MPI ranks) as z slabs: each rank reads one contiguous part of the file
+        # (VTK's default splits the longest axis, often x: every row read in part).
+        # With more pieces than slices VTK splits the slabs further.
+        info.Set(vtkExtentTranslator.UPDATE_SPLIT_MODE(), vtkExtentTranslator.Z_SLAB_MODE)
         times = [] if self._steps_as_components(header) else header.time_values()
         components = header.components * (header.time_steps if self._steps_as_components(header) else 1)
         if times:
@@ -175,6 +179,9 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         try:
             header = self.GetHeader()
             extent = info.Get(_SDDP.UPDATE_EXTENT())
+            if is_empty_extent(extent):  # a piece with nothing in it: more ranks than voxels
+                output.Initialize()
+                return 1
             if self._steps_as_components(header):
                 array = self._read_steps_as_components(header, extent)
             else:
@@ -241,6 +248,11 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         return 0
 
 
+def is_empty_extent(extent) -> bool:
+    """Whether a VTK extent (x0, x1, y0, y1, z0, z1) holds no point."""
+    return extent is None or any(extent[2 * a + 1] < extent[2 * a] for a in range(3))
+
+
 def _stamp(paths: list[str]) -> tuple:
     """What tells that the files changed: modification time and size of each."""
     stamps = []
@@ -283,19 +295,8 @@ def read(
         reader.SetFileName(path)
     reader.SetCoordinateSystem(coordinate_system)
     reader.SetTimeAsComponents(time_as_components)
-    with _quiet_vtk():
+    with quiet_vtk():
         return _update(reader, path, extent, time_step)
-
-
-@contextlib.contextmanager
-def _quiet_vtk():
-    """Silence VTK's error output: read() reports through ReadError instead."""
-    previous = vtkObject.GetGlobalWarningDisplay()
-    vtkObject.GlobalWarningDisplayOff()
-    try:
-        yield
-    finally:
-        vtkObject.SetGlobalWarningDisplay(previous)
 
 
 def _update(reader: SimpleITKReader, path, extent, time_step) -> vtkImageData:
@@ -305,6 +306,11 @@ def _update(reader: SimpleITKReader, path, extent, time_step) -> vtkImageData:
     times = reader.GetTimeStepValues()
     if time_step is not None and not 0 <= time_step < max(len(times), 1):
         raise ReadError(path, f"time step {time_step} out of range (the file has {max(len(times), 1)})")
+    if extent is not None:
+        whole = reader.GetOutputInformation(0).Get(_SDDP.WHOLE_EXTENT())
+        if any(extent[2 * a] < whole[2 * a] or extent[2 * a + 1] > whole[2 * a + 1]
+               or extent[2 * a] > extent[2 * a + 1] for a in range(3)):
+            raise ReadError(path, f"extent {tuple(extent)} is not inside the image's extent {whole}")
     time = times[time_step or 0] if times else None
     if time is not None and extent is not None:
         reader.UpdateTimeStep(time, -1, 1, 0, [int(e) for e in extent])

@@ -54,10 +54,12 @@ class FileSource:
         if not self._fits:  # once per header: the file cannot change under one source
             check_data_fits(header)
             self._fits = True
-        if list(size) == list(header.volume_size):
-            layout = nifti.plain_layout(header)
-            if layout is not None:
+        layout = nifti.plain_layout(header)
+        if layout is not None:
+            if list(size) == list(header.volume_size):
                 return self._read_plain_nifti(layout, step, progress)
+            if not layout.compressed:
+                return nifti.read_box(header, layout, start, size, step)
         dim = header.dimension
         box = (list(start), list(size))
         reader = sitk.ImageFileReader()
