@@ -52,6 +52,8 @@ def main(argv: list[str]) -> int:
             image = sitk.ReadImage(path)
             return f"{image.GetNumberOfPixels()} points"
         image = sitkvtk.read(path)
+        if image.GetNumberOfPoints() == 0:  # neither data nor an error: a silent failure
+            raise RuntimeError("sitkvtk.read returned an empty image without an error")
         return f"{image.GetNumberOfPoints()} points"
 
     print("READY", flush=True)

@@ -170,6 +170,11 @@ def _nifti_notes(nifti: rawheader.NiftiHeader, header) -> dict[str, str]:
             f"value = {nifti.scl_slope:g} * stored + {nifti.scl_inter:g}, applied by SimpleITK: "
             f"the file stores {rawheader.NIFTI_DATATYPE_NAMES[nifti.datatype]}, the image is {header.pixel_type}"
         )
+    zeros = [i for i in range(1, min(max(nifti.ndim, 0), 4) + 1) if nifti.pixdim[i] == 0.0]
+    if zeros:
+        notes["NIFTI_pixdim"] = (
+            f"{', '.join(f'pixdim[{i}]' for i in zeros)} 0 in the file: SimpleITK uses a spacing of 1"
+        )
     if nifti.intent_code:
         name = _INTENTS.get(nifti.intent_code, "unknown")
         notes["NIFTI_intent"] = (

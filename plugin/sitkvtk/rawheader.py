@@ -241,6 +241,32 @@ def _int(text: str) -> int:
         return 0
 
 
+def inflate_count(path: str, chunk: int = 1 << 20) -> tuple[int, bool]:
+    """(bytes a gzip file inflates to, whether its last stream ends intact). Counts and
+    drops the output: memory stays at one chunk whatever the file claims."""
+    total, intact = 0, False
+    inflater = zlib.decompressobj(31)
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(chunk)
+            while data:
+                while data:
+                    total += len(inflater.decompress(data, chunk))
+                    data = inflater.unconsumed_tail
+                    if inflater.eof:  # the next gzip member, if any
+                        intact, data = True, inflater.unused_data + data
+                        inflater = zlib.decompressobj(31)
+                    elif data:
+                        intact = False
+                more = stream.read(chunk)
+                if more:
+                    intact = False
+                data = more
+    except (OSError, zlib.error):
+        pass
+    return total, intact
+
+
 def gzip_size(path: str) -> int | None:
     """Uncompressed size (mod 2**32) from a gzip file's trailer, or None if not gzip."""
     try:

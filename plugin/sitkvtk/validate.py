@@ -36,6 +36,8 @@ _DEFLATE_MAX_RATIO = 1100
 _NIFTI_VECTOR_INTENTS = (1006, 1007)  # displacement vector, vector
 _NIFTI_MULTICHANNEL = {32: "complex64", 128: "RGB24", 1792: "complex128", 2304: "RGBA32"}
 
+_VTK_MAX_EXTENT = 2**31 - 1  # VTK extents are int
+
 #: MetaIO indexes fixed arrays with NDims: a negative or large value crashes it.
 _METAIMAGE_MAX_DIMS = 10
 
@@ -86,6 +88,11 @@ def _check_nifti(path: str) -> None:
             f"a vector intent (code {header.intent_code}) with {_NIFTI_MULTICHANNEL[header.datatype]} "
             "voxels, which SimpleITK cannot read (it crashes on them)",
         )
+    # niftilib turns a NaN or infinite pixdim into 1 without a word: refuse, as for any format.
+    used = range(1, min(max(header.ndim, 0), 4) + 1)
+    bad = [f"pixdim[{i}] = {header.pixdim[i]:g}" for i in used if not math.isfinite(header.pixdim[i])]
+    if bad:
+        raise ReadError(path, f"the header gives invalid spacing ({', '.join(bad)})")
     if not header.is_nifti:
         return
     # ITK's NIfTI reader loops forever orthonormalising an sform with an infinity in it.
@@ -131,6 +138,11 @@ def check_header(header: ImageHeader) -> None:
     path = header.path
     if any(s <= 0 for s in header.size):
         raise ReadError(path, f"the header gives an empty size {header.size}")
+    if any(s > _VTK_MAX_EXTENT for s in header.size):
+        # Also what a negative size becomes when a reader wraps it to unsigned.
+        raise ReadError(
+            path, f"the header gives a size {header.size} beyond what VTK indexes (2**31 - 1 per axis)"
+        )
     if not all(math.isfinite(s) and s > 0 for s in header.spacing):
         raise ReadError(path, f"the header gives invalid spacing {header.spacing}")
     if not all(math.isfinite(v) for v in header.origin + header.direction):
@@ -179,14 +191,18 @@ def check_data_fits(header: ImageHeader) -> None:
             f"the header promises {_human(expected)} of voxels, more than "
             f"{_human(stored)} of compressed data can hold",
         )
-    inflated = rawheader.gzip_size(layout.path)
+    # The gzip trailer gives the size (mod 2**32) of an intact file; a file cut short ends
+    # in arbitrary bytes. niftilib reads a cut .nii.gz without an error (the rest zeros).
     end = layout.offset + expected
-    if inflated is not None and end < 2**32 and inflated < end:
-        raise ReadError(
-            path,
-            f"the file is truncated: the header promises {expected} bytes of voxels, "
-            f"the compressed data holds {max(inflated - layout.offset, 0)}",
-        )
+    if rawheader.gzip_size(layout.path) not in (None, end % 2**32):
+        inflated, intact = rawheader.inflate_count(layout.path)
+        if inflated < end or not intact:
+            raise ReadError(
+                path,
+                f"the file is truncated: the header promises {expected} bytes of voxels, "
+                f"the compressed data holds {max(inflated - layout.offset, 0)}"
+                + ("" if intact else " and its stream is cut short"),
+            )
 
 
 def _available_memory() -> int | None:

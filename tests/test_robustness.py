@@ -1,0 +1,264 @@
+"""A corpus of bad inputs, made here: each one a clean ReadError naming the file, or,
+where the file is legitimately readable, the right voxels in the right place.
+
+Files that might crash or hang the reader are read in a child process
+(fuzzing.ChildReader): a regression shows up as a failed test, not a dead test run.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import struct
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+from fuzzing import ChildReader
+from synthetic import corners, index_values, oblique_image, sitk_world, vtk_values, vtk_world
+
+import sitkvtk
+
+SIZE = (6, 5, 4)
+MEDICAL = [".nii", ".nii.gz", ".hdr", ".img", ".mha", ".mhd", ".nrrd", ".nhdr", ".mnc", ".gipl",
+           ".tif", ".png", ".jpg", ".bmp", ".vtk", ".mrc", ".dcm", ".nia", ".lsm", ".hdf5"]
+
+
+@pytest.fixture(scope="module")
+def child():
+    with ChildReader("sitkvtk", timeout=30.0) as reader:
+        yield reader
+
+
+def _refused(child, paths, *words):
+    """Assert each file is a clean ReadError naming it (and, lower-case, one of ``words``)."""
+    failures = []
+    for path in paths:
+        outcome = child.read(str(path))
+        detail = outcome.detail.lower()
+        if outcome.status != "error" or str(path).lower() not in detail:
+            failures.append(f"{path}: {outcome.status} {outcome.detail}")
+        elif words and not any(word in detail for word in words):
+            failures.append(f"{path}: error without {words}: {outcome.detail}")
+    assert not failures, "\n".join(failures)
+
+
+def _write(folder, name, image=None):
+    path = str(folder / name)
+    sitk.WriteImage(oblique_image(np.int16, 3, size=SIZE) if image is None else image, path)
+    return path
+
+
+def _patch(path, old: bytes, new: bytes):
+    data = open(path, "rb").read()
+    assert old in data, (old, data[:300])
+    open(path, "wb").write(data.replace(old, new, 1))
+
+
+def _nifti_set(path, offset, fmt, *values):
+    data = bytearray(open(path, "rb").read())
+    struct.pack_into("<" + fmt, data, offset, *values)
+    open(path, "wb").write(bytes(data))
+
+
+# -- empty, random and truncated files --------------------------------------------------
+def test_zero_byte_and_random_files(tmp_path, child):
+    rng = np.random.default_rng(7)
+    magics = {".nii": struct.pack("<i", 348), ".mha": b"ObjectType = Image\nNDims = 3\n",
+              ".nrrd": b"NRRD0004\n", ".dcm": b"\0" * 128 + b"DICM", ".png": b"\x89PNG\r\n\x1a\n"}
+    paths = []
+    for ext in MEDICAL:
+        for kind, size in (("empty", 0), ("tiny", 16), ("random", 4096)):
+            path = tmp_path / f"{kind}{ext}"
+            path.write_bytes(rng.integers(0, 256, size, dtype=np.uint8).tobytes())
+            paths.append(path)
+        path = tmp_path / f"magic{ext}"
+        path.write_bytes(magics.get(ext, b"") + rng.integers(0, 256, 2048, dtype=np.uint8).tobytes())
+        paths.append(path)
+    _refused(child, paths)
+
+
+def _cut_points(total, header_end):
+    points = set(range(0, total, max(1, total // 48)))
+    points |= {1, header_end - 1, header_end, header_end + 1, total // 2, total - 2, total - 1}
+    return sorted(p for p in points if 0 <= p < total)
+
+
+# (written file, file that holds the voxels, end of the header in that file or None)
+TRUNCATED = [".nii", ".nii.gz", ".hdr", ".mha", ".mhd", ".nrrd", ".nhdr"]
+
+
+@pytest.mark.parametrize("ext", TRUNCATED)
+def test_files_cut_at_many_offsets(tmp_path, child, ext):
+    """Header or voxels cut anywhere: refused. (SimpleITK 2.5.7 alone reads a NIfTI cut
+    to half its length without an error, with wrong values.)"""
+    good = _write(tmp_path, f"good{ext}")
+    data_file = {".hdr": good[:-4] + ".img", ".mhd": good[:-4] + ".raw",
+                 ".nhdr": good[:-5] + ".raw"}.get(ext, good)
+    cut_files = [good] if data_file == good else [good, data_file]
+    paths = []
+    for victim in cut_files:
+        raw = open(victim, "rb").read()
+        plain = gzip.decompress(raw) if victim.endswith(".gz") else raw
+        if victim != data_file:  # a detached header: cut inside it (a .hdr is 348 bytes,
+            # the 4 bytes after it optional; a text header without its final newline is whole)
+            cuts = _cut_points(348 if ext == ".hdr" else len(plain) - 1, 0)
+        else:
+            cuts = _cut_points(len(plain), len(plain) - int(np.prod(SIZE)) * 2)
+        for cut in cuts:
+            folder = tmp_path / f"cut{cut}-{os.path.basename(victim)}"
+            folder.mkdir()
+            for name in os.listdir(tmp_path):  # the pair, with one file cut
+                source = tmp_path / name
+                if source.is_file():
+                    (folder / name).write_bytes(source.read_bytes())
+            part = plain[:cut]
+            if victim.endswith(".gz"):
+                part = gzip.compress(part)
+            (folder / os.path.basename(victim)).write_bytes(part)
+            paths.append(folder / os.path.basename(good))
+        if victim.endswith(".gz"):  # the compressed stream itself cut short
+            for cut in _cut_points(len(raw), 10):
+                path = tmp_path / f"rawcut{cut}{ext}"
+                path.write_bytes(raw[:cut])
+                paths.append(path)
+    assert len(paths) > 40
+    _refused(child, paths)
+
+
+# -- impossible sizes and pixel types ---------------------------------------------------
+def _nifti_variants(tmp_path):
+    variants = {
+        "dim-negative": (40, "4h", 3, -6, 5, 4), "dim-zero": (40, "4h", 3, 0, 5, 4),
+        "dim0-zero": (40, "h", 0), "dim0-eight": (40, "h", 8), "dim0-negative": (40, "h", -3),
+        "dim-30000": (40, "4h", 3, 30000, 30000, 30000), "dim-max": (40, "4h", 3, 32767, 32767, 32767),
+        "dim-1024": (40, "4h", 3, 1024, 1024, 1024),
+        "datatype-0": (70, "h", 0), "datatype-1": (70, "h", 1), "datatype-9999": (70, "h", 9999),
+        "datatype-float128": (70, "2h", 1536, 128), "datatype-complex256": (70, "2h", 2048, 256),
+        "datatype-int32": (70, "2h", 8, 32),
+    }
+    paths = {}
+    for name, (offset, fmt, *values) in variants.items():
+        path = _write(tmp_path, f"{name}.nii")
+        _nifti_set(path, offset, fmt, *values)
+        paths[name] = path
+    return paths
+
+
+def _text_variants(tmp_path, ext, field, values):
+    paths = {}
+    for name, value in values.items():
+        path = _write(tmp_path, f"{name}{ext}")
+        text = open(path, "rb").read()
+        text = re.sub(rb"(?m)^(" + field + rb")(\s*[=:]\s*).*$", lambda m: m.group(1) + m.group(2) + value,
+                      text, count=1)
+        open(path, "wb").write(text)
+        paths[name] = path
+    return paths
+
+
+SIZES = {"negative": b"-6 5 4", "zero": b"0 5 4", "million": b"1000000 1000000 1000000",
+         "30000": b"30000 30000 30000", "1024": b"1024 1024 1024"}
+
+
+def test_impossible_sizes_refused_before_allocation(tmp_path, child):
+    """Each is refused; the huge ones by sitkvtk's own check (the child runs with 3 GiB of
+    address space: an allocation attempted first would end in a different message)."""
+    nifti = _nifti_variants(tmp_path)
+    mha = _text_variants(tmp_path, ".mha", rb"DimSize", SIZES)
+    nrrd = _text_variants(tmp_path, ".nrrd", rb"sizes", SIZES)
+    _refused(child, [nifti[k] for k in ("dim-negative", "dim-zero", "dim0-zero", "dim0-eight", "dim0-negative")])
+    _refused(child, [mha["negative"], mha["zero"], nrrd["negative"], nrrd["zero"]])
+    huge = [nifti["dim-30000"], nifti["dim-max"], mha["million"], mha["30000"], nrrd["million"], nrrd["30000"]]
+    _refused(child, huge, "memory available", "truncated")
+    # 2 GiB promised by a tiny file fits in memory: the size check refuses it before allocation.
+    _refused(child, [nifti["dim-1024"], mha["1024"], nrrd["1024"]], "truncated")
+
+
+def test_30000_cubed_nifti_names_the_file(tmp_path):
+    path = _nifti_variants(tmp_path)["dim-30000"]
+    with pytest.raises(sitkvtk.ReadError) as caught:
+        sitkvtk.read(path)
+    assert str(caught.value).startswith(path + ": ")
+    assert "30000x30000x30000" in str(caught.value)
+
+
+def test_wrong_pixel_type_codes(tmp_path, child):
+    nifti = _nifti_variants(tmp_path)
+    paths = [nifti[k] for k in ("datatype-0", "datatype-1", "datatype-9999", "datatype-float128",
+                                "datatype-complex256")]
+    paths += list(_text_variants(tmp_path, ".mha", rb"ElementType", {
+        "none": b"MET_NONE", "other": b"MET_OTHER", "bogus": b"MET_BOGUS", "empty": b""}).values())
+    paths += list(_text_variants(tmp_path, ".nrrd", rb"type", {
+        "block": b"block", "bogus": b"bogus", "empty": b""}).values())
+    _refused(child, paths)
+    # A valid code of a wider type than the data written: the file is too short for it.
+    _refused(child, [nifti["datatype-int32"]], "truncated")
+
+
+# -- spacing and direction --------------------------------------------------------------
+def test_nan_inf_zero_negative_spacing(tmp_path, child):
+    paths = []
+    for name, value in (("nan", float("nan")), ("inf", float("inf")), ("neg", -1.5)):
+        path = _write(tmp_path, f"pixdim-{name}.nii")
+        _nifti_set(path, 80, "f", value)  # pixdim[1]
+        paths.append(path)
+    paths += list(_text_variants(tmp_path, ".mha", rb"ElementSpacing", {
+        "zero": b"0 1.3 2.1", "nan": b"nan 1.3 2.1", "inf": b"inf 1 1", "neg": b"-0.7 1.3 2.1"}).values())
+    paths += list(_text_variants(tmp_path, ".nrrd", rb"space directions", {
+        "zero": b"(0,0,0) (0,1,0) (0,0,1)", "nan": b"(nan,0,0) (0,1,0) (0,0,1)",
+        "inf": b"(inf,0,0) (0,1,0) (0,0,1)"}).values())
+    _refused(child, paths, "spacing", "space vector", "direction")
+
+
+def test_zero_nifti_pixdim_reads_as_one_and_is_reported(tmp_path):
+    """niftilib reads pixdim 0 as 1 (common in sloppy files): read, and said so."""
+    path = _write(tmp_path, "pixdim-zero.nii")
+    _nifti_set(path, 80, "f", 0.0)
+    _nifti_set(path, 252, "2h", 0, 0)  # no qform/sform: pixdim alone gives the spacing
+    assert sitkvtk.read(path).GetSpacing()[0] == 1.0
+    header = sitkvtk.SimpleITKReader()
+    header.SetFileName(path)
+    assert "pixdim[1]" in header.GetHeader().metadata["NIFTI_pixdim"]
+
+
+SHEAR = np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.0], [0.2, 0.0, 1.0]])
+
+
+@pytest.mark.parametrize("ext", [".mha", ".nrrd"])
+def test_non_orthonormal_direction_is_read_as_written(tmp_path, ext):
+    """Decision: a sheared (non-orthonormal, invertible) grid is read, each voxel placed by
+    the file's own matrix, and reported in the metadata; SimpleITK keeps such matrices."""
+    origin, spacing = np.array([-12.5, 33.25, -7.75]), np.array([0.7, 1.3, 2.1])
+    path = _write(tmp_path, f"shear{ext}", sitk.GetImageFromArray(index_values(SIZE[::-1], 1, np.int16)))
+    text = open(path, "rb").read().decode("latin-1")
+    if ext == ".mha":
+        text = re.sub(r"TransformMatrix = .*", "TransformMatrix = " + " ".join(map(str, SHEAR.T.ravel())), text)
+        text = re.sub(r"Offset = .*", "Offset = " + " ".join(map(str, origin)), text)
+        text = re.sub(r"ElementSpacing = .*", "ElementSpacing = " + " ".join(map(str, spacing)), text)
+        columns = SHEAR * spacing  # MetaImage: direction as given, spacing apart
+    else:
+        columns = SHEAR * spacing  # NRRD: each column holds the step along one axis
+        vectors = " ".join("(" + ",".join(map(str, columns[:, i])) + ")" for i in range(3))
+        text = re.sub(r"space directions: .*", "space directions: " + vectors, text)
+        text = re.sub(r"space origin: .*", "space origin: (" + ",".join(map(str, origin)) + ")", text)
+    open(path, "wb").write(text.encode("latin-1"))
+    image = sitkvtk.read(path)
+    for index in corners(SIZE):
+        expected = origin + columns @ np.array(index, dtype=float)  # independent of ITK
+        np.testing.assert_allclose(vtk_world(image, index), expected, atol=1e-9)
+    np.testing.assert_array_equal(vtk_values(image), index_values(SIZE[::-1], 1, np.int16))
+    reader = sitkvtk.SimpleITKReader()
+    reader.SetFileName(path)
+    assert "not orthonormal" in reader.GetHeader().metadata["sitkvtk_direction"]
+
+
+def test_sheared_nifti_sform_and_singular_directions_refused(tmp_path, child):
+    sheared = _write(tmp_path, "shear.nii")
+    _nifti_set(sheared, 252, "2h", 0, 1)  # the sform alone, sheared: ITK refuses it
+    _nifti_set(sheared, 280, "12f", 1, 0.5, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0)
+    singular = _text_variants(tmp_path, ".mha", rb"TransformMatrix", {"singular": b"1 0 0 1 0 0 0 0 1"})
+    columns = _text_variants(tmp_path, ".nrrd", rb"space directions", {"same": b"(1,0,0) (1,0,0) (0,0,1)"})
+    _refused(child, [sheared], "orthonormal")
+    _refused(child, [singular["singular"], columns["same"]], "singular")
