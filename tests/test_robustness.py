@@ -262,3 +262,183 @@ def test_sheared_nifti_sform_and_singular_directions_refused(tmp_path, child):
     columns = _text_variants(tmp_path, ".nrrd", rb"space directions", {"same": b"(1,0,0) (1,0,0) (0,0,1)"})
     _refused(child, [sheared], "orthonormal")
     _refused(child, [singular["singular"], columns["same"]], "singular")
+
+
+# -- paths: folders, pipes, permissions, names ------------------------------------------
+def test_folder_with_no_dicom(tmp_path):
+    folder = tmp_path / "not a series"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("no images here")
+    sitk.WriteImage(sitk.Image(4, 3, sitk.sitkUInt8), str(folder / "picture.png"))
+    with pytest.raises(sitkvtk.ReadError) as caught:
+        sitkvtk.read(folder)
+    assert caught.value.filename == str(folder)
+    assert "dicom" in str(caught.value).lower()
+
+
+def test_folder_in_a_file_series(tmp_path):
+    good = _write(tmp_path, "t0.mha")
+    folder = tmp_path / "t1.mha"
+    folder.mkdir()
+    with pytest.raises(sitkvtk.ReadError) as caught:
+        sitkvtk.read([good, str(folder)], time_step=1)
+    assert str(caught.value) == f"{folder}: is a folder, not an image file"
+
+
+def test_pipe_and_device_refused_without_blocking(tmp_path, child):
+    pipe = tmp_path / "scan.nii"
+    os.mkfifo(pipe)  # opening it for reading would wait for a writer forever
+    _refused(child, [pipe], "not a regular file")
+    _refused(child, ["/dev/null"], "not a regular file")
+
+
+NAMES = ["dir with spaces/scan one", "ünïcødé ñame/数据 é", "mixed dir é/a b ü"]
+NAMED_FORMATS = [".nii", ".nii.gz", ".hdr", ".mha", ".mhd", ".nrrd", ".nhdr"]
+
+
+@pytest.mark.parametrize("ext", NAMED_FORMATS)
+@pytest.mark.parametrize("name", NAMES, ids=["spaces", "non-ascii", "both"])
+def test_paths_with_spaces_and_non_ascii_read_correctly(tmp_path, name, ext):
+    path = tmp_path / (name + ext)
+    path.parent.mkdir()
+    written = oblique_image(np.float32, 3, size=SIZE)
+    sitk.WriteImage(written, str(path))
+    image = sitkvtk.read(path)
+    np.testing.assert_array_equal(vtk_values(image), index_values(SIZE[::-1], 1, np.float32))
+    for index in corners(SIZE):
+        np.testing.assert_allclose(vtk_world(image, index), sitk_world(written, index), atol=1e-4)
+    part = sitkvtk.read(path, extent=(1, 3, 0, 4, 2, 2))  # the streamed path too
+    np.testing.assert_array_equal(vtk_values(part), index_values(SIZE[::-1], 1, np.float32)[2:3, :, 1:4])
+
+
+_DROP_AND_READ = """
+import os, sys
+import sitkvtk
+sitkvtk.read(sys.argv[1])  # everything imported and warmed up while still root
+os.setgroups([]); os.setgid(65534); os.setuid(65534)
+for path in sys.argv[2:]:
+    try:
+        sitkvtk.read(path)
+        print("read", path)
+    except sitkvtk.ReadError as error:
+        print("error", error)
+"""
+
+
+def test_unreadable_file_and_folder(tmp_path):
+    """chmod 000: 'permission denied'. Root reads such a file anyway (as every program
+    does), so as root the refusal is checked in a child that drops to user nobody."""
+    import subprocess
+    import sys
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="sitkvtk-perm-")  # /tmp: reachable by nobody
+    try:
+        os.chmod(folder, 0o755)
+        good = _write(tmp_path, "good.nii")
+        locked = _write(type(tmp_path)(folder), "locked.nii")
+        os.chmod(locked, 0)
+        closed = os.path.join(folder, "closed")
+        os.mkdir(closed)
+        behind = _write(type(tmp_path)(closed), "behind.mha")
+        os.chmod(closed, 0)
+        if os.geteuid() == 0:
+            # Root: the file reads, with the right voxels.
+            np.testing.assert_array_equal(vtk_values(sitkvtk.read(locked)),
+                                          index_values(SIZE[::-1], 1, np.int16))
+            lines = subprocess.run(
+                [sys.executable, "-c", _DROP_AND_READ, good, locked, behind],
+                capture_output=True, text=True, timeout=120, check=True,
+            ).stdout.splitlines()
+        else:
+            lines = []
+            for path in (locked, behind):
+                with pytest.raises(sitkvtk.ReadError) as caught:
+                    sitkvtk.read(path)
+                lines.append(f"error {caught.value}")
+        assert lines == [f"error {locked}: permission denied",
+                         f"error {behind}: permission denied (a folder on the way cannot be searched)"]
+    finally:
+        os.chmod(os.path.join(folder, "closed"), 0o755)
+        import shutil
+
+        shutil.rmtree(folder)
+
+
+# -- what once crashed or hung SimpleITK: refused before SimpleITK sees it ---------------
+def test_metaimage_ndims_that_crash_metaio(tmp_path, child):
+    """MetaIO segfaults or aborts on NDims < 0 or > 64 (and on 1e308, which atof makes huge)."""
+    paths = _text_variants(tmp_path, ".mha", rb"NDims", {
+        "minus1": b"-1", "minus5": b"-5", "65": b"65", "83": b"83", "6404": b"6404", "1e308": b"1e308",
+        "1e3": b"1e3"})
+    _refused(child, list(paths.values()), "ndims")
+
+
+def test_nifti_infinite_sform_that_hangs_itk(tmp_path, child):
+    """ITK loops forever on an sform holding an infinity (sform_code > 0)."""
+    paths = []
+    for name, row in (("inf", 9), ("minus-inf", 10)):
+        path = _write(tmp_path, f"sform-{name}.nii")
+        _nifti_set(path, 280 + 4 * row, "f", float("inf") if name == "inf" else float("-inf"))
+        paths.append(path)
+    # Byte order decided by dim[0], as niftilib does, whatever sizeof_hdr says.
+    odd = _write(tmp_path, "sizeof16.nii")
+    _nifti_set(odd, 0, "i", 16)
+    _nifti_set(odd, 316, "f", float("-inf"))
+    paths.append(odd)
+    _refused(child, paths, "sform")
+
+
+@pytest.mark.parametrize("datatype", [32, 128, 1792, 2304])
+@pytest.mark.parametrize("intent", [1006, 1007])
+def test_nifti_vector_intent_with_multichannel_voxels(tmp_path, child, datatype, intent):
+    """SimpleITK overruns a buffer (segfault or abort) reading complex or RGB(A) voxels
+    under a vector intent."""
+    path = _write(tmp_path, "vector.nii", oblique_image(np.float32, 3, ncomp=3, size=(3, 2, 2)))
+    _nifti_set(path, 68, "2h", intent, datatype)
+    with open(path, "ab") as stream:
+        stream.write(bytes(4096))  # enough voxels for any of these types
+    _refused(child, [path], "vector intent")
+
+
+def test_metadata_key_that_is_not_text(tmp_path, child):
+    """A header key with a byte that is not UTF-8 once raised TypeError from SimpleITK."""
+    path = _write(tmp_path, "key.mha")
+    _patch(path, b"TransformMatrix", b"Trans\xe6ormMatrix")
+    outcome = child.read(path)
+    assert outcome.status in ("ok", "error"), outcome
+
+
+# -- memory ---------------------------------------------------------------------------
+_LEAK = """
+import sys
+import sitkvtk
+path, extent = sys.argv[1], None if sys.argv[2] == "-" else [int(e) for e in sys.argv[2].split(",")]
+page = __import__("os").sysconf("SC_PAGE_SIZE")
+def rss():
+    with open("/proc/self/statm") as stream:
+        return int(stream.read().split()[1]) * page
+for _ in range(20):
+    image = sitkvtk.read(path, extent=extent)
+before = rss()
+for _ in range(200):
+    image = sitkvtk.read(path, extent=extent)
+    assert image.GetNumberOfPoints() > 0
+print(before, rss())
+"""
+
+
+@pytest.mark.parametrize(("ext", "extent"), [(".mha", None), (".nii", None), (".nii.gz", None),
+                                             (".nrrd", None), (".mha", "0,63,0,63,10,12")])
+def test_200_reads_do_not_grow_memory(tmp_path, ext, extent):
+    """1 MiB per read: a leaked buffer would add 200 MiB over 200 reads. (It did: the
+    progress command made a cycle that kept every reader and its output alive.)"""
+    import subprocess
+    import sys
+
+    path = str(tmp_path / f"big{ext}")
+    sitk.WriteImage(oblique_image(np.float32, 3, size=(64, 64, 64)), path)
+    out = subprocess.run([sys.executable, "-c", _LEAK, path, extent or "-"], capture_output=True,
+                         text=True, timeout=300, check=True).stdout.split()
+    before, after = int(out[0]), int(out[1])
+    assert after - before < 16 << 20, f"RSS grew {(after - before) >> 20} MiB over 200 reads"

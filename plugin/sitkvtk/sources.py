@@ -78,6 +78,10 @@ class FileSource:
                 image = reader.Execute()
             except (RuntimeError, MemoryError) as error:
                 raise ReadError(self.path, f"cannot read the voxels ({itk_reason(error)})") from None
+            finally:
+                # The command holds the lambda, the lambda the reader: a cycle through C++
+                # that Python cannot collect, keeping the caller (and its output) alive.
+                reader.RemoveAllCommands()
         return restore_nonfinite(header, image, *box, step)
 
     def _read_plain_nifti(self, layout, step, progress) -> np.ndarray:
