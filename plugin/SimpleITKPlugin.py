@@ -1,11 +1,12 @@
 """ParaView plugin: every image file SimpleITK reads, where it lies in physical space.
 
 Load it with Tools > Manage Plugins > Load New, ``PV_PLUGIN_PATH=<this folder>``, or
-``LoadPlugin("<this file>", ns=globals())``; then ``SimpleITKReader(FileName=...)`` or
-``OpenDataFile(...)``. It needs SimpleITK importable by ParaView's Python, and on
-ParaView 5.11 with Python 3.11 (Debian 12) this folder on ``PYTHONPATH`` (see
-``sitecustomize.py``). The proxies here only declare properties: the work is done by
-the ``sitkvtk`` package beside this file.
+``LoadPlugin("<this file>", ns=globals())``; then ``SimpleITKReader(FileName=...)`` (a
+file, or a list of files: a time series), ``SimpleITKDICOMFolder(FileName=folder)`` or
+``OpenDataFile(...)``; "SimpleITK Writer" saves. It needs SimpleITK importable by
+ParaView's Python, and on ParaView 5.11 with Python 3.11 (Debian 12) this folder on
+``PYTHONPATH`` (see ``sitecustomize.py``). The proxies here only declare properties:
+the work is done by the ``sitkvtk`` package beside this file.
 """
 
 import os
