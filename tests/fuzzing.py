@@ -58,13 +58,18 @@ class ChildReader:
         self._stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, CHILD, self.mode, str(self.memory_mib)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            text=True, bufsize=1,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            bufsize=1,
         )
         self.starts += 1
         self.lines = queue.Queue()
         # A thread, so that a line can be awaited with a timeout whatever stdout buffers.
-        threading.Thread(target=self._pump, args=(self.process.stdout, self.lines), daemon=True).start()
+        threading.Thread(
+            target=self._pump, args=(self.process.stdout, self.lines), daemon=True
+        ).start()
         first = self._next_line(self.timeout)
         if first != "READY":
             raise RuntimeError(f"fuzz child did not start: {first!r} {self._stderr_tail()}")
@@ -96,7 +101,7 @@ class ChildReader:
         begin = self._next_line(self.timeout)
         end = self._next_line(self.timeout) if begin == f"BEGIN {number}" else begin
         if end is not None and end.startswith(f"END {number} "):
-            status, _, detail = end[len(f"END {number} "):].partition(" ")
+            status, _, detail = end[len(f"END {number} ") :].partition(" ")
             return Outcome(status, detail)
         return self._died(end)
 
@@ -130,18 +135,60 @@ FLOATS = [0.0, -0.0, 1.0, -1.0, 0.5, 1e-30, 1e30, 3.4e38, float("nan"), float("i
 NIFTI_FIELDS = (
     [("sizeof_hdr", 0, "i"), ("dim_info", 39, "b")]
     + [(f"dim[{i}]", 40 + 2 * i, "h") for i in range(8)]
-    + [("intent_p1", 56, "f"), ("intent_p2", 60, "f"), ("intent_p3", 64, "f"),
-       ("intent_code", 68, "h"), ("datatype", 70, "h"), ("bitpix", 72, "h"), ("slice_start", 74, "h")]
+    + [
+        ("intent_p1", 56, "f"),
+        ("intent_p2", 60, "f"),
+        ("intent_p3", 64, "f"),
+        ("intent_code", 68, "h"),
+        ("datatype", 70, "h"),
+        ("bitpix", 72, "h"),
+        ("slice_start", 74, "h"),
+    ]
     + [(f"pixdim[{i}]", 76 + 4 * i, "f") for i in range(8)]
-    + [("vox_offset", 108, "f"), ("scl_slope", 112, "f"), ("scl_inter", 116, "f"),
-       ("slice_end", 120, "h"), ("slice_code", 122, "b"), ("xyzt_units", 123, "b"),
-       ("cal_max", 124, "f"), ("cal_min", 128, "f"), ("slice_duration", 132, "f"), ("toffset", 136, "f"),
-       ("qform_code", 252, "h"), ("sform_code", 254, "h")]
-    + [(name, 256 + 4 * i, "f") for i, name in enumerate(
-        ["quatern_b", "quatern_c", "quatern_d", "qoffset_x", "qoffset_y", "qoffset_z"])]
+    + [
+        ("vox_offset", 108, "f"),
+        ("scl_slope", 112, "f"),
+        ("scl_inter", 116, "f"),
+        ("slice_end", 120, "h"),
+        ("slice_code", 122, "b"),
+        ("xyzt_units", 123, "b"),
+        ("cal_max", 124, "f"),
+        ("cal_min", 128, "f"),
+        ("slice_duration", 132, "f"),
+        ("toffset", 136, "f"),
+        ("qform_code", 252, "h"),
+        ("sform_code", 254, "h"),
+    ]
+    + [
+        (name, 256 + 4 * i, "f")
+        for i, name in enumerate(
+            ["quatern_b", "quatern_c", "quatern_d", "qoffset_x", "qoffset_y", "qoffset_z"]
+        )
+    ]
     + [(f"srow[{i}]", 280 + 4 * i, "f") for i in range(12)]
 )
-NIFTI_DATATYPES = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2304, 3, 9999]
+NIFTI_DATATYPES = [
+    0,
+    1,
+    2,
+    4,
+    8,
+    16,
+    32,
+    64,
+    128,
+    256,
+    512,
+    768,
+    1024,
+    1280,
+    1536,
+    1792,
+    2048,
+    2304,
+    3,
+    9999,
+]
 
 
 def _pack(fmt: str, value) -> bytes:
@@ -168,7 +215,7 @@ def nifti_mutant(draw, base: bytes) -> bytes:
             value = draw(st.sampled_from(FLOATS) | st.floats(-1e6, 1e6, width=32))
         else:
             value = draw(st.sampled_from(INTS) | st.integers(-40000, 40000))
-        data[offset:offset + struct.calcsize(fmt)] = _pack(fmt, value)
+        data[offset : offset + struct.calcsize(fmt)] = _pack(fmt, value)
     if draw(st.integers(0, 9)) == 0:
         data = data[: draw(st.integers(0, len(data) - 1))]
     return bytes(data)
@@ -180,22 +227,89 @@ def gzipped(data: bytes) -> bytes:
 
 # Values for "key = value" / "key: value" header lines.
 TEXT_TOKENS = [
-    "", "0", "1", "-1", "2", "3", "4", "7", "99999", "2147483648", "-2147483649", "1e308", "nan", "inf",
-    "-inf", "abc", "1 2", "0 0 0", "-1 3 2", "30000 30000 30000", "2 3 4 5 6 7 8 9 10 11 12",
-    "1 0 0 0 1 0 0 0 1", "0 0 0 0 0 0 0 0 0", "nan nan nan", "1 1 1 1 1 1 1 1 1",
-    "True", "False", "LOCAL", "LIST", "missing.raw", "%d.raw 1 3 1", "..", "/",
+    "",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "3",
+    "4",
+    "7",
+    "99999",
+    "2147483648",
+    "-2147483649",
+    "1e308",
+    "nan",
+    "inf",
+    "-inf",
+    "abc",
+    "1 2",
+    "0 0 0",
+    "-1 3 2",
+    "30000 30000 30000",
+    "2 3 4 5 6 7 8 9 10 11 12",
+    "1 0 0 0 1 0 0 0 1",
+    "0 0 0 0 0 0 0 0 0",
+    "nan nan nan",
+    "1 1 1 1 1 1 1 1 1",
+    "True",
+    "False",
+    "LOCAL",
+    "LIST",
+    "missing.raw",
+    "%d.raw 1 3 1",
+    "..",
+    "/",
 ]
 MHA_TOKENS = TEXT_TOKENS + [
-    "MET_UCHAR", "MET_SHORT", "MET_FLOAT", "MET_DOUBLE", "MET_STRING", "MET_OTHER", "MET_LONG_LONG",
-    "MET_UCHAR_ARRAY", "MET_FLOAT_MATRIX", "1000000", "-5",
+    "MET_UCHAR",
+    "MET_SHORT",
+    "MET_FLOAT",
+    "MET_DOUBLE",
+    "MET_STRING",
+    "MET_OTHER",
+    "MET_LONG_LONG",
+    "MET_UCHAR_ARRAY",
+    "MET_FLOAT_MATRIX",
+    "1000000",
+    "-5",
 ]
 NRRD_TOKENS = TEXT_TOKENS + [
-    "block", "int64", "double", "uchar", "signed char", "float", "raw", "gzip", "bzip2", "hex", "ascii",
-    "(1,0,0) (0,1,0) (0,0,1)", "(nan,0,0) (0,1,0) (0,0,1)", "(0,0,0) (0,0,0) (0,0,0)", "none (1,0,0) (0,1,0)",
-    "(1,0) (0,1)", "(1,0,0,0) (0,1,0,0) (0,0,1,0)", "(0,0,0)", "(nan,nan,nan)", "(1,2)",
-    "domain domain domain", "RGB-color domain domain", "3-vector domain domain", "complex domain domain",
-    "space", "list", "4 3 2 2", "0 3 2", "big", "little", "left-posterior-superior", "3D-right-handed",
-    "scanner-xyz", "RAS", "16",
+    "block",
+    "int64",
+    "double",
+    "uchar",
+    "signed char",
+    "float",
+    "raw",
+    "gzip",
+    "bzip2",
+    "hex",
+    "ascii",
+    "(1,0,0) (0,1,0) (0,0,1)",
+    "(nan,0,0) (0,1,0) (0,0,1)",
+    "(0,0,0) (0,0,0) (0,0,0)",
+    "none (1,0,0) (0,1,0)",
+    "(1,0) (0,1)",
+    "(1,0,0,0) (0,1,0,0) (0,0,1,0)",
+    "(0,0,0)",
+    "(nan,nan,nan)",
+    "(1,2)",
+    "domain domain domain",
+    "RGB-color domain domain",
+    "3-vector domain domain",
+    "complex domain domain",
+    "space",
+    "list",
+    "4 3 2 2",
+    "0 3 2",
+    "big",
+    "little",
+    "left-posterior-superior",
+    "3D-right-handed",
+    "scanner-xyz",
+    "RAS",
+    "16",
 ]
 
 
@@ -229,7 +343,7 @@ def _split_text_header(data: bytes) -> tuple[bytes, bytes, bytes]:
     """(header lines, separator, voxel bytes) of a MetaImage or NRRD file."""
     if data.startswith(b"NRRD"):
         end = data.index(b"\n\n")
-        return data[:end], b"\n\n", data[end + 2:]
+        return data[:end], b"\n\n", data[end + 2 :]
     end = data.index(b"ElementDataFile")
     end = data.index(b"\n", end)
-    return data[:end], b"\n", data[end + 1:]
+    return data[:end], b"\n", data[end + 1 :]

@@ -12,7 +12,9 @@ import sys
 
 from paraview.simple import Delete, LoadPlugin
 
-PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "plugin", "SimpleITKPlugin.py")
+PLUGIN = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, "plugin", "SimpleITKPlugin.py"
+)
 LoadPlugin(os.path.abspath(PLUGIN), ns=globals())
 SimpleITKReader = globals()["SimpleITKReader"]  # made by LoadPlugin
 

@@ -15,11 +15,11 @@ import nibabel as nib
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from synthetic import corners, index_values, oblique_image, sitk_world, vtk_values, vtk_world
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
 import sitkvtk
 from sitkvtk.header import read_header
+from synthetic import corners, index_values, oblique_image, sitk_world, vtk_values, vtk_world
 
 SIZE = (5, 4, 3)  # x, y, z
 SPECIAL = {(0, 0, 0): np.nan, (1, 0, 0): np.inf, (4, 3, 2): -np.inf, (2, 1, 1): np.nan}
@@ -36,7 +36,9 @@ def _affine():
 
 def _special_values(dtype, size=SIZE, steps=1):
     """(x, y, z[, t]) array, index-encoding, with NaN and infinities at SPECIAL."""
-    values = index_values(tuple(size[::-1]) if steps == 1 else (steps,) + tuple(size[::-1]), 1, dtype)
+    values = index_values(
+        tuple(size[::-1]) if steps == 1 else (steps,) + tuple(size[::-1]), 1, dtype
+    )
     values = values.T.copy()  # nibabel wants (x, y, z[, t])
     for index, value in SPECIAL.items():
         values[index] = value
@@ -101,7 +103,9 @@ def test_nan_in_later_time_steps_and_vector_nifti(tmp_path):
     _write_nifti(path, data)
     for step in range(3):
         np.testing.assert_array_equal(
-            vtk_values(sitkvtk.read(path, time_step=step, extent=(0, 4, 0, 3, 0, 2))), data[..., step].T)
+            vtk_values(sitkvtk.read(path, time_step=step, extent=(0, 4, 0, 3, 0, 2))),
+            data[..., step].T,
+        )
 
 
 @pytest.mark.parametrize("ext", [".mha", ".nrrd", ".nhdr", ".mhd"])
@@ -122,7 +126,9 @@ def test_nan_and_inf_survive_other_formats(tmp_path, ext):
 
 # -- pixel types ----------------------------------------------------------------------
 @pytest.mark.parametrize(("slope", "inter"), [(1.0, 0.0), (0.0, 0.0), (float("nan"), float("nan"))])
-@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64])
+@pytest.mark.parametrize(
+    "dtype", [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64]
+)
 def test_unscaled_integer_nifti_keeps_its_type(tmp_path, dtype, slope, inter):
     """scl_slope 0 or NaN means no scaling (NIfTI-1): no widening either."""
     path = str(tmp_path / "int.nii")
@@ -144,7 +150,9 @@ def test_scaled_integer_nifti_becomes_float_and_says_so(tmp_path):
     assert vtk_to_numpy(image.GetPointData().GetScalars()).dtype == np.float32
     _check(image, data * np.float32(0.5) + np.float32(10.0))
     note = read_header(path).metadata["NIFTI_scaling"]
-    assert "0.5 * stored + 10" in note and "int16" in note and "32-bit float" in note
+    assert "0.5 * stored + 10" in note
+    assert "int16" in note
+    assert "32-bit float" in note
 
 
 # -- header fields SimpleITK does not apply -----------------------------------------------
@@ -159,11 +167,16 @@ def test_nifti_intent_units_and_qform_sform_disagreement_reported(tmp_path):
     image.set_sform(shifted, code=2)
     nib.save(image, path)
     metadata = read_header(path).metadata
-    assert metadata["NIFTI_intent"] == "t test (code 3), parameters 12 0 0, name 'tstat': not applied by SimpleITK"
+    assert (
+        metadata["NIFTI_intent"]
+        == "t test (code 3), parameters 12 0 0, name 'tstat': not applied by SimpleITK"
+    )
     assert metadata["NIFTI_units"] == (
-        "space micron (converted to mm by SimpleITK), time ms (converted to s by SimpleITK)")
+        "space micron (converted to mm by SimpleITK), time ms (converted to s by SimpleITK)"
+    )
     note = metadata["NIFTI_qform_sform"]
-    assert note.startswith("disagree by up to 5 mm") and "qform (scanner) and sform (aligned)" in note
+    assert note.startswith("disagree by up to 5 mm")
+    assert "qform (scanner) and sform (aligned)" in note
     # Which one SimpleITK used is said, and true: compare with where the image went.
     used = "qform" if note.endswith("by the qform") else "sform"
     affine = _affine() if used == "qform" else shifted
@@ -186,7 +199,9 @@ def test_nrrd_measurement_frame_reported(tmp_path):
 
 
 # -- the file asked for, not its twin ------------------------------------------------------
-@pytest.mark.parametrize(("asked", "twin"), [(".nii.gz", ".nii"), (".hdr.gz", ".hdr"), (".nii", ".nii.gz")])
+@pytest.mark.parametrize(
+    ("asked", "twin"), [(".nii.gz", ".nii"), (".hdr.gz", ".hdr"), (".nii", ".nii.gz")]
+)
 def test_reads_the_file_asked_for_not_its_twin(tmp_path, asked, twin):
     """niftilib, asked for x.nii.gz, opens x.nii when that exists (and x.hdr for x.hdr.gz)."""
     wanted = index_values((3, 4, 5), 1, np.float32).T.copy()  # (x, y, z) = (5, 4, 3)
@@ -197,8 +212,15 @@ def test_reads_the_file_asked_for_not_its_twin(tmp_path, asked, twin):
         nib.save(kind(data, _affine()), path)
     path = str(tmp_path / f"x{asked}")
     _check(sitkvtk.read(path), wanted)
-    np.testing.assert_array_equal(vtk_values(sitkvtk.read(path, extent=(1, 2, 0, 3, 2, 2))),
-                                  wanted[1:3, :, 2:3].T)
+    np.testing.assert_array_equal(
+        vtk_values(sitkvtk.read(path, extent=(1, 2, 0, 3, 2, 2))), wanted[1:3, :, 2:3].T
+    )
     assert read_header(path).size == (5, 4, 3)
     assert sorted(os.listdir(tmp_path)) == sorted(
-        {f"x{asked}", f"x{twin}", f"x{asked.replace('hdr', 'img')}", f"x{twin.replace('hdr', 'img')}"})
+        {
+            f"x{asked}",
+            f"x{twin}",
+            f"x{asked.replace('hdr', 'img')}",
+            f"x{twin.replace('hdr', 'img')}",
+        }
+    )

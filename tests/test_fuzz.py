@@ -16,6 +16,9 @@ import os
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
 from fuzzing import (
     CRASHES,
     MHA_TOKENS,
@@ -26,8 +29,6 @@ from fuzzing import (
     nifti_mutant,
     text_header_mutant,
 )
-from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis import strategies as st
 from synthetic import oblique_image
 
 EXAMPLES = int(os.environ.get("SITKVTK_FUZZ_EXAMPLES", "500"))
@@ -73,8 +74,12 @@ def test_header_mutants_never_crash(tmp_path, child, ext):
     folder.mkdir()
 
     @settings(
-        max_examples=EXAMPLES, derandomize=SEED is None, database=None, deadline=None,
-        phases=[Phase.generate], suppress_health_check=list(HealthCheck),
+        max_examples=EXAMPLES,
+        derandomize=SEED is None,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
     )
     @given(st.sampled_from(bases).flatmap(strategy))
     def read_mutant(data):

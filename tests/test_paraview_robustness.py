@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
+
 from synthetic import oblique_image
 from test_paraview import _pv_env, _tool
 
@@ -49,8 +50,14 @@ def test_pvbatch_reports_each_bad_file_and_goes_on(tmp_path):
     sitk.WriteImage(oblique_image(np.float32, 3, size=(6, 5, 4)), good)
     bad = _bad_files(tmp_path)
     out = tmp_path / "seen.json"
-    result = subprocess.run([_tool("pvbatch"), str(SCRIPT), str(out), good, *bad], env=_pv_env(),
-                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [_tool("pvbatch"), str(SCRIPT), str(out), good, *bad],
+        env=_pv_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert f"pv_robustness done {len(bad)}" in result.stdout, output

@@ -15,14 +15,34 @@ import struct
 import numpy as np
 import pytest
 import SimpleITK as sitk
+
+import sitkvtk
 from fuzzing import ChildReader
 from synthetic import corners, index_values, oblique_image, sitk_world, vtk_values, vtk_world
 
-import sitkvtk
-
 SIZE = (6, 5, 4)
-MEDICAL = [".nii", ".nii.gz", ".hdr", ".img", ".mha", ".mhd", ".nrrd", ".nhdr", ".mnc", ".gipl",
-           ".tif", ".png", ".jpg", ".bmp", ".vtk", ".mrc", ".dcm", ".nia", ".lsm", ".hdf5"]
+MEDICAL = [
+    ".nii",
+    ".nii.gz",
+    ".hdr",
+    ".img",
+    ".mha",
+    ".mhd",
+    ".nrrd",
+    ".nhdr",
+    ".mnc",
+    ".gipl",
+    ".tif",
+    ".png",
+    ".jpg",
+    ".bmp",
+    ".vtk",
+    ".mrc",
+    ".dcm",
+    ".nia",
+    ".lsm",
+    ".hdf5",
+]
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +85,13 @@ def _nifti_set(path, offset, fmt, *values):
 # -- empty, random and truncated files --------------------------------------------------
 def test_zero_byte_and_random_files(tmp_path, child):
     rng = np.random.default_rng(7)
-    magics = {".nii": struct.pack("<i", 348), ".mha": b"ObjectType = Image\nNDims = 3\n",
-              ".nrrd": b"NRRD0004\n", ".dcm": b"\0" * 128 + b"DICM", ".png": b"\x89PNG\r\n\x1a\n"}
+    magics = {
+        ".nii": struct.pack("<i", 348),
+        ".mha": b"ObjectType = Image\nNDims = 3\n",
+        ".nrrd": b"NRRD0004\n",
+        ".dcm": b"\0" * 128 + b"DICM",
+        ".png": b"\x89PNG\r\n\x1a\n",
+    }
     paths = []
     for ext in MEDICAL:
         for kind, size in (("empty", 0), ("tiny", 16), ("random", 4096)):
@@ -74,7 +99,9 @@ def test_zero_byte_and_random_files(tmp_path, child):
             path.write_bytes(rng.integers(0, 256, size, dtype=np.uint8).tobytes())
             paths.append(path)
         path = tmp_path / f"magic{ext}"
-        path.write_bytes(magics.get(ext, b"") + rng.integers(0, 256, 2048, dtype=np.uint8).tobytes())
+        path.write_bytes(
+            magics.get(ext, b"") + rng.integers(0, 256, 2048, dtype=np.uint8).tobytes()
+        )
         paths.append(path)
     _refused(child, paths)
 
@@ -94,8 +121,11 @@ def test_files_cut_at_many_offsets(tmp_path, child, ext):
     """Header or voxels cut anywhere: refused. (SimpleITK 2.5.7 alone reads a NIfTI cut
     to half its length without an error, with wrong values.)"""
     good = _write(tmp_path, f"good{ext}")
-    data_file = {".hdr": good[:-4] + ".img", ".mhd": good[:-4] + ".raw",
-                 ".nhdr": good[:-5] + ".raw"}.get(ext, good)
+    data_file = {
+        ".hdr": good[:-4] + ".img",
+        ".mhd": good[:-4] + ".raw",
+        ".nhdr": good[:-5] + ".raw",
+    }.get(ext, good)
     cut_files = [good] if data_file == good else [good, data_file]
     paths = []
     for victim in cut_files:
@@ -130,12 +160,19 @@ def test_files_cut_at_many_offsets(tmp_path, child, ext):
 # -- impossible sizes and pixel types ---------------------------------------------------
 def _nifti_variants(tmp_path):
     variants = {
-        "dim-negative": (40, "4h", 3, -6, 5, 4), "dim-zero": (40, "4h", 3, 0, 5, 4),
-        "dim0-zero": (40, "h", 0), "dim0-eight": (40, "h", 8), "dim0-negative": (40, "h", -3),
-        "dim-30000": (40, "4h", 3, 30000, 30000, 30000), "dim-max": (40, "4h", 3, 32767, 32767, 32767),
+        "dim-negative": (40, "4h", 3, -6, 5, 4),
+        "dim-zero": (40, "4h", 3, 0, 5, 4),
+        "dim0-zero": (40, "h", 0),
+        "dim0-eight": (40, "h", 8),
+        "dim0-negative": (40, "h", -3),
+        "dim-30000": (40, "4h", 3, 30000, 30000, 30000),
+        "dim-max": (40, "4h", 3, 32767, 32767, 32767),
         "dim-1024": (40, "4h", 3, 1024, 1024, 1024),
-        "datatype-0": (70, "h", 0), "datatype-1": (70, "h", 1), "datatype-9999": (70, "h", 9999),
-        "datatype-float128": (70, "2h", 1536, 128), "datatype-complex256": (70, "2h", 2048, 256),
+        "datatype-0": (70, "h", 0),
+        "datatype-1": (70, "h", 1),
+        "datatype-9999": (70, "h", 9999),
+        "datatype-float128": (70, "2h", 1536, 128),
+        "datatype-complex256": (70, "2h", 2048, 256),
         "datatype-int32": (70, "2h", 8, 32),
     }
     paths = {}
@@ -151,15 +188,24 @@ def _text_variants(tmp_path, ext, field, values):
     for name, value in values.items():
         path = _write(tmp_path, f"{name}{ext}")
         text = open(path, "rb").read()
-        text = re.sub(rb"(?m)^(" + field + rb")(\s*[=:]\s*).*$", lambda m: m.group(1) + m.group(2) + value,
-                      text, count=1)
+        text = re.sub(
+            rb"(?m)^(" + field + rb")(\s*[=:]\s*).*$",
+            lambda m, value=value: m.group(1) + m.group(2) + value,
+            text,
+            count=1,
+        )
         open(path, "wb").write(text)
         paths[name] = path
     return paths
 
 
-SIZES = {"negative": b"-6 5 4", "zero": b"0 5 4", "million": b"1000000 1000000 1000000",
-         "30000": b"30000 30000 30000", "1024": b"1024 1024 1024"}
+SIZES = {
+    "negative": b"-6 5 4",
+    "zero": b"0 5 4",
+    "million": b"1000000 1000000 1000000",
+    "30000": b"30000 30000 30000",
+    "1024": b"1024 1024 1024",
+}
 
 
 def test_impossible_sizes_refused_before_allocation(tmp_path, child):
@@ -168,9 +214,22 @@ def test_impossible_sizes_refused_before_allocation(tmp_path, child):
     nifti = _nifti_variants(tmp_path)
     mha = _text_variants(tmp_path, ".mha", rb"DimSize", SIZES)
     nrrd = _text_variants(tmp_path, ".nrrd", rb"sizes", SIZES)
-    _refused(child, [nifti[k] for k in ("dim-negative", "dim-zero", "dim0-zero", "dim0-eight", "dim0-negative")])
+    _refused(
+        child,
+        [
+            nifti[k]
+            for k in ("dim-negative", "dim-zero", "dim0-zero", "dim0-eight", "dim0-negative")
+        ],
+    )
     _refused(child, [mha["negative"], mha["zero"], nrrd["negative"], nrrd["zero"]])
-    huge = [nifti["dim-30000"], nifti["dim-max"], mha["million"], mha["30000"], nrrd["million"], nrrd["30000"]]
+    huge = [
+        nifti["dim-30000"],
+        nifti["dim-max"],
+        mha["million"],
+        mha["30000"],
+        nrrd["million"],
+        nrrd["30000"],
+    ]
     _refused(child, huge, "memory available", "truncated")
     # 2 GiB promised by a tiny file fits in memory: the size check refuses it before allocation.
     _refused(child, [nifti["dim-1024"], mha["1024"], nrrd["1024"]], "truncated")
@@ -186,12 +245,29 @@ def test_30000_cubed_nifti_names_the_file(tmp_path):
 
 def test_wrong_pixel_type_codes(tmp_path, child):
     nifti = _nifti_variants(tmp_path)
-    paths = [nifti[k] for k in ("datatype-0", "datatype-1", "datatype-9999", "datatype-float128",
-                                "datatype-complex256")]
-    paths += list(_text_variants(tmp_path, ".mha", rb"ElementType", {
-        "none": b"MET_NONE", "other": b"MET_OTHER", "bogus": b"MET_BOGUS", "empty": b""}).values())
-    paths += list(_text_variants(tmp_path, ".nrrd", rb"type", {
-        "block": b"block", "bogus": b"bogus", "empty": b""}).values())
+    paths = [
+        nifti[k]
+        for k in (
+            "datatype-0",
+            "datatype-1",
+            "datatype-9999",
+            "datatype-float128",
+            "datatype-complex256",
+        )
+    ]
+    paths += list(
+        _text_variants(
+            tmp_path,
+            ".mha",
+            rb"ElementType",
+            {"none": b"MET_NONE", "other": b"MET_OTHER", "bogus": b"MET_BOGUS", "empty": b""},
+        ).values()
+    )
+    paths += list(
+        _text_variants(
+            tmp_path, ".nrrd", rb"type", {"block": b"block", "bogus": b"bogus", "empty": b""}
+        ).values()
+    )
     _refused(child, paths)
     # A valid code of a wider type than the data written: the file is too short for it.
     _refused(child, [nifti["datatype-int32"]], "truncated")
@@ -204,11 +280,31 @@ def test_nan_inf_zero_negative_spacing(tmp_path, child):
         path = _write(tmp_path, f"pixdim-{name}.nii")
         _nifti_set(path, 80, "f", value)  # pixdim[1]
         paths.append(path)
-    paths += list(_text_variants(tmp_path, ".mha", rb"ElementSpacing", {
-        "zero": b"0 1.3 2.1", "nan": b"nan 1.3 2.1", "inf": b"inf 1 1", "neg": b"-0.7 1.3 2.1"}).values())
-    paths += list(_text_variants(tmp_path, ".nrrd", rb"space directions", {
-        "zero": b"(0,0,0) (0,1,0) (0,0,1)", "nan": b"(nan,0,0) (0,1,0) (0,0,1)",
-        "inf": b"(inf,0,0) (0,1,0) (0,0,1)"}).values())
+    paths += list(
+        _text_variants(
+            tmp_path,
+            ".mha",
+            rb"ElementSpacing",
+            {
+                "zero": b"0 1.3 2.1",
+                "nan": b"nan 1.3 2.1",
+                "inf": b"inf 1 1",
+                "neg": b"-0.7 1.3 2.1",
+            },
+        ).values()
+    )
+    paths += list(
+        _text_variants(
+            tmp_path,
+            ".nrrd",
+            rb"space directions",
+            {
+                "zero": b"(0,0,0) (0,1,0) (0,0,1)",
+                "nan": b"(nan,0,0) (0,1,0) (0,0,1)",
+                "inf": b"(inf,0,0) (0,1,0) (0,0,1)",
+            },
+        ).values()
+    )
     _refused(child, paths, "spacing", "space vector", "direction")
 
 
@@ -231,18 +327,28 @@ def test_non_orthonormal_direction_is_read_as_written(tmp_path, ext):
     """Decision: a sheared (non-orthonormal, invertible) grid is read, each voxel placed by
     the file's own matrix, and reported in the metadata; SimpleITK keeps such matrices."""
     origin, spacing = np.array([-12.5, 33.25, -7.75]), np.array([0.7, 1.3, 2.1])
-    path = _write(tmp_path, f"shear{ext}", sitk.GetImageFromArray(index_values(SIZE[::-1], 1, np.int16)))
+    path = _write(
+        tmp_path, f"shear{ext}", sitk.GetImageFromArray(index_values(SIZE[::-1], 1, np.int16))
+    )
     text = open(path, "rb").read().decode("latin-1")
     if ext == ".mha":
-        text = re.sub(r"TransformMatrix = .*", "TransformMatrix = " + " ".join(map(str, SHEAR.T.ravel())), text)
+        text = re.sub(
+            r"TransformMatrix = .*",
+            "TransformMatrix = " + " ".join(map(str, SHEAR.T.ravel())),
+            text,
+        )
         text = re.sub(r"Offset = .*", "Offset = " + " ".join(map(str, origin)), text)
-        text = re.sub(r"ElementSpacing = .*", "ElementSpacing = " + " ".join(map(str, spacing)), text)
+        text = re.sub(
+            r"ElementSpacing = .*", "ElementSpacing = " + " ".join(map(str, spacing)), text
+        )
         columns = SHEAR * spacing  # MetaImage: direction as given, spacing apart
     else:
         columns = SHEAR * spacing  # NRRD: each column holds the step along one axis
         vectors = " ".join("(" + ",".join(map(str, columns[:, i])) + ")" for i in range(3))
         text = re.sub(r"space directions: .*", "space directions: " + vectors, text)
-        text = re.sub(r"space origin: .*", "space origin: (" + ",".join(map(str, origin)) + ")", text)
+        text = re.sub(
+            r"space origin: .*", "space origin: (" + ",".join(map(str, origin)) + ")", text
+        )
     open(path, "wb").write(text.encode("latin-1"))
     image = sitkvtk.read(path)
     for index in corners(SIZE):
@@ -258,8 +364,12 @@ def test_sheared_nifti_sform_and_singular_directions_refused(tmp_path, child):
     sheared = _write(tmp_path, "shear.nii")
     _nifti_set(sheared, 252, "2h", 0, 1)  # the sform alone, sheared: ITK refuses it
     _nifti_set(sheared, 280, "12f", 1, 0.5, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0)
-    singular = _text_variants(tmp_path, ".mha", rb"TransformMatrix", {"singular": b"1 0 0 1 0 0 0 0 1"})
-    columns = _text_variants(tmp_path, ".nrrd", rb"space directions", {"same": b"(1,0,0) (1,0,0) (0,0,1)"})
+    singular = _text_variants(
+        tmp_path, ".mha", rb"TransformMatrix", {"singular": b"1 0 0 1 0 0 0 0 1"}
+    )
+    columns = _text_variants(
+        tmp_path, ".nrrd", rb"space directions", {"same": b"(1,0,0) (1,0,0) (0,0,1)"}
+    )
     _refused(child, [sheared], "orthonormal")
     _refused(child, [singular["singular"], columns["same"]], "singular")
 
@@ -308,7 +418,9 @@ def test_paths_with_spaces_and_non_ascii_read_correctly(tmp_path, name, ext):
     for index in corners(SIZE):
         np.testing.assert_allclose(vtk_world(image, index), sitk_world(written, index), atol=1e-4)
     part = sitkvtk.read(path, extent=(1, 3, 0, 4, 2, 2))  # the streamed path too
-    np.testing.assert_array_equal(vtk_values(part), index_values(SIZE[::-1], 1, np.float32)[2:3, :, 1:4])
+    np.testing.assert_array_equal(
+        vtk_values(part), index_values(SIZE[::-1], 1, np.float32)[2:3, :, 1:4]
+    )
 
 
 _DROP_AND_READ = """
@@ -344,11 +456,15 @@ def test_unreadable_file_and_folder(tmp_path):
         os.chmod(closed, 0)
         if os.geteuid() == 0:
             # Root: the file reads, with the right voxels.
-            np.testing.assert_array_equal(vtk_values(sitkvtk.read(locked)),
-                                          index_values(SIZE[::-1], 1, np.int16))
+            np.testing.assert_array_equal(
+                vtk_values(sitkvtk.read(locked)), index_values(SIZE[::-1], 1, np.int16)
+            )
             lines = subprocess.run(
                 [sys.executable, "-c", _DROP_AND_READ, good, locked, behind],
-                capture_output=True, text=True, timeout=120, check=True,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=True,
             ).stdout.splitlines()
         else:
             lines = []
@@ -356,8 +472,10 @@ def test_unreadable_file_and_folder(tmp_path):
                 with pytest.raises(sitkvtk.ReadError) as caught:
                     sitkvtk.read(path)
                 lines.append(f"error {caught.value}")
-        assert lines == [f"error {locked}: permission denied",
-                         f"error {behind}: permission denied (a folder on the way cannot be searched)"]
+        assert lines == [
+            f"error {locked}: permission denied",
+            f"error {behind}: permission denied (a folder on the way cannot be searched)",
+        ]
     finally:
         os.chmod(os.path.join(folder, "closed"), 0o755)
         import shutil
@@ -368,9 +486,20 @@ def test_unreadable_file_and_folder(tmp_path):
 # -- what once crashed or hung SimpleITK: refused before SimpleITK sees it ---------------
 def test_metaimage_ndims_that_crash_metaio(tmp_path, child):
     """MetaIO segfaults or aborts on NDims < 0 or > 64 (and on 1e308, which atof makes huge)."""
-    paths = _text_variants(tmp_path, ".mha", rb"NDims", {
-        "minus1": b"-1", "minus5": b"-5", "65": b"65", "83": b"83", "6404": b"6404", "1e308": b"1e308",
-        "1e3": b"1e3"})
+    paths = _text_variants(
+        tmp_path,
+        ".mha",
+        rb"NDims",
+        {
+            "minus1": b"-1",
+            "minus5": b"-5",
+            "65": b"65",
+            "83": b"83",
+            "6404": b"6404",
+            "1e308": b"1e308",
+            "1e3": b"1e3",
+        },
+    )
     _refused(child, list(paths.values()), "ndims")
 
 
@@ -428,8 +557,16 @@ print(before, rss())
 """
 
 
-@pytest.mark.parametrize(("ext", "extent"), [(".mha", None), (".nii", None), (".nii.gz", None),
-                                             (".nrrd", None), (".mha", "0,63,0,63,10,12")])
+@pytest.mark.parametrize(
+    ("ext", "extent"),
+    [
+        (".mha", None),
+        (".nii", None),
+        (".nii.gz", None),
+        (".nrrd", None),
+        (".mha", "0,63,0,63,10,12"),
+    ],
+)
 def test_200_reads_do_not_grow_memory(tmp_path, ext, extent):
     """1 MiB per read: a leaked buffer would add 200 MiB over 200 reads. (It did: the
     progress command made a cycle that kept every reader and its output alive.)"""
@@ -438,7 +575,12 @@ def test_200_reads_do_not_grow_memory(tmp_path, ext, extent):
 
     path = str(tmp_path / f"big{ext}")
     sitk.WriteImage(oblique_image(np.float32, 3, size=(64, 64, 64)), path)
-    out = subprocess.run([sys.executable, "-c", _LEAK, path, extent or "-"], capture_output=True,
-                         text=True, timeout=300, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", _LEAK, path, extent or "-"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout.split()
     before, after = int(out[0]), int(out[1])
     assert after - before < 16 << 20, f"RSS grew {(after - before) >> 20} MiB over 200 reads"

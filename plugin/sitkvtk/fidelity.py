@@ -44,13 +44,14 @@ def simpleitk_file_name(path: str):
         links = {path: os.path.join(folder, "image" + suffix)}
         data_file = rawheader.nifti_data_file(path)
         if data_file is not None and data_file != path:
-            links[data_file] = os.path.join(folder, "image" + data_file[len(data_file) - 7:])
+            links[data_file] = os.path.join(folder, "image" + data_file[len(data_file) - 7 :])
         for target, link in links.items():
             try:
                 os.symlink(os.path.abspath(target), link)
             except OSError:
                 raise ReadError(
-                    path, f"SimpleITK would read {twin} instead, and no link can be made to avoid it"
+                    path,
+                    f"SimpleITK would read {twin} instead, and no link can be made to avoid it",
                 ) from None
         yield links[path]
     finally:
@@ -66,7 +67,7 @@ def restore_nonfinite(header, image: sitk.Image, start, size, step: int = 0) -> 
     nifti = rawheader.read_nifti_header(header.path)
     if nifti is None or nifti.datatype not in rawheader.NIFTI_FLOAT_TYPES:
         return image
-    dims = [max(int(d), 1) for d in nifti.dim[1:nifti.ndim + 1]] + [1] * 7
+    dims = [max(int(d), 1) for d in nifti.dim[1 : nifti.ndim + 1]] + [1] * 7
     if not 1 <= nifti.ndim <= 5 or dims[5] > 1 or dims[6] > 1:
         return image
     view = sitk.GetArrayViewFromImage(image)
@@ -112,7 +113,7 @@ def _stored_box(path, nifti, dims, start, size, step) -> np.ndarray | None:
                 if len(raw) < sz * slab * dtype.itemsize:
                     return None
                 block = np.frombuffer(raw, dtype=dtype).reshape(sz, ny, nx)
-                components.append(block[:, y0:y0 + sy, x0:x0 + sx])
+                components.append(block[:, y0 : y0 + sy, x0 : x0 + sx])
     except (OSError, EOFError, zlib.error):
         return None
     return components[0] if nc == 1 else np.stack(components, axis=-1)
@@ -120,21 +121,59 @@ def _stored_box(path, nifti, dims, start, size, step) -> np.ndarray | None:
 
 # -- header fields SimpleITK does not apply ------------------------------------------
 _INTENTS = {
-    2: "correlation", 3: "t test", 4: "F test", 5: "z score", 6: "chi-squared", 7: "beta",
-    8: "binomial", 9: "gamma", 10: "Poisson", 11: "normal", 12: "noncentral F",
-    13: "noncentral chi-squared", 14: "logistic", 15: "Laplace", 16: "uniform",
-    17: "noncentral t", 18: "Weibull", 19: "chi", 20: "inverse Gaussian", 21: "extreme value",
-    22: "p-value", 23: "log p-value", 24: "log10 p-value", 1001: "estimate", 1002: "label",
-    1003: "NeuroNames label", 1004: "general matrix", 1005: "symmetric matrix",
-    1006: "displacement vector", 1007: "vector", 1008: "point set", 1009: "triangle",
-    1010: "quaternion", 1011: "dimensionless", 2001: "time series", 2002: "node index",
-    2003: "RGB vector", 2004: "RGBA vector", 2005: "shape",
+    2: "correlation",
+    3: "t test",
+    4: "F test",
+    5: "z score",
+    6: "chi-squared",
+    7: "beta",
+    8: "binomial",
+    9: "gamma",
+    10: "Poisson",
+    11: "normal",
+    12: "noncentral F",
+    13: "noncentral chi-squared",
+    14: "logistic",
+    15: "Laplace",
+    16: "uniform",
+    17: "noncentral t",
+    18: "Weibull",
+    19: "chi",
+    20: "inverse Gaussian",
+    21: "extreme value",
+    22: "p-value",
+    23: "log p-value",
+    24: "log10 p-value",
+    1001: "estimate",
+    1002: "label",
+    1003: "NeuroNames label",
+    1004: "general matrix",
+    1005: "symmetric matrix",
+    1006: "displacement vector",
+    1007: "vector",
+    1008: "point set",
+    1009: "triangle",
+    1010: "quaternion",
+    1011: "dimensionless",
+    2001: "time series",
+    2002: "node index",
+    2003: "RGB vector",
+    2004: "RGBA vector",
+    2005: "shape",
 }
-_SPACE_UNITS = {1: ("meter", "converted to mm by SimpleITK"), 2: ("mm", ""),
-                3: ("micron", "converted to mm by SimpleITK")}
-_TIME_UNITS = {8: ("s", ""), 16: ("ms", "converted to s by SimpleITK"),
-               24: ("us", "converted to s by SimpleITK"), 32: ("Hz", ""), 40: ("ppm", ""),
-               48: ("rad/s", "")}
+_SPACE_UNITS = {
+    1: ("meter", "converted to mm by SimpleITK"),
+    2: ("mm", ""),
+    3: ("micron", "converted to mm by SimpleITK"),
+}
+_TIME_UNITS = {
+    8: ("s", ""),
+    16: ("ms", "converted to s by SimpleITK"),
+    24: ("us", "converted to s by SimpleITK"),
+    32: ("Hz", ""),
+    40: ("ppm", ""),
+    48: ("rad/s", ""),
+}
 _XFORM_NAMES = {1: "scanner", 2: "aligned", 3: "talairach", 4: "mni152", 5: "template"}
 
 
@@ -143,9 +182,12 @@ def reported_fields(path: str, io_name: str, metadata: dict, header) -> dict[str
     notes: dict[str, str] = {}
     dim = header.dimension
     direction = np.reshape(header.direction, (dim, dim))
-    if np.all(np.isfinite(direction)) and not np.allclose(direction.T @ direction, np.eye(dim), atol=1e-4):
+    if np.all(np.isfinite(direction)) and not np.allclose(
+        direction.T @ direction, np.eye(dim), atol=1e-4
+    ):
         notes["sitkvtk_direction"] = (
-            "not orthonormal (a sheared grid): voxels are placed with the matrix as the file gives it"
+            "not orthonormal (a sheared grid): "
+            "voxels are placed with the matrix as the file gives it"
         )
     if io_name == "NiftiImageIO":
         nifti = rawheader.read_nifti_header(path)
@@ -168,17 +210,18 @@ def _nifti_notes(nifti: rawheader.NiftiHeader, header) -> dict[str, str]:
     if nifti.scaled and stored is not None:
         notes["NIFTI_scaling"] = (
             f"value = {nifti.scl_slope:g} * stored + {nifti.scl_inter:g}, applied by SimpleITK: "
-            f"the file stores {rawheader.NIFTI_DATATYPE_NAMES[nifti.datatype]}, the image is {header.pixel_type}"
+            f"the file stores {rawheader.NIFTI_DATATYPE_NAMES[nifti.datatype]}, "
+            f"the image is {header.pixel_type}"
         )
     zeros = [i for i in range(1, min(max(nifti.ndim, 0), 4) + 1) if nifti.pixdim[i] == 0.0]
     if zeros:
-        notes["NIFTI_pixdim"] = (
-            f"{', '.join(f'pixdim[{i}]' for i in zeros)} 0 in the file: SimpleITK uses a spacing of 1"
-        )
+        names = ", ".join(f"pixdim[{i}]" for i in zeros)
+        notes["NIFTI_pixdim"] = f"{names} 0 in the file: SimpleITK uses a spacing of 1"
     if nifti.intent_code:
         name = _INTENTS.get(nifti.intent_code, "unknown")
+        parameters = " ".join(f"{p:g}" for p in nifti.intent)
         notes["NIFTI_intent"] = (
-            f"{name} (code {nifti.intent_code}), parameters {' '.join(f'{p:g}' for p in nifti.intent)}"
+            f"{name} (code {nifti.intent_code}), parameters {parameters}"
             + (f", name {nifti.intent_name!r}" if nifti.intent_name else "")
             + ": not applied by SimpleITK"
         )
@@ -211,8 +254,10 @@ def _xform_notes(nifti: rawheader.NiftiHeader, header) -> dict[str, str]:
     # Which one SimpleITK took: the one that puts the corners where the image does.
     spacing, origin, direction = header.world_geometry("RAS")
     placed = origin[:, None] + direction @ (spacing[:, None] * index)
-    distance = {name: float(np.max(np.linalg.norm(affine @ corners - placed, axis=0)))
-                for name, affine in (("qform", qform), ("sform", sform))}
+    distance = {
+        name: float(np.max(np.linalg.norm(affine @ corners - placed, axis=0)))
+        for name, affine in (("qform", qform), ("sform", sform))
+    }
     used = min(distance, key=distance.get)
     return {
         "NIFTI_qform_sform": (
@@ -230,11 +275,13 @@ def _qform_affine(nifti: rawheader.NiftiHeader) -> np.ndarray:
     """The 3x4 qform (RAS) of a NIfTI header, as the standard defines it."""
     b, c, d = nifti.quatern
     a = math.sqrt(max(0.0, 1.0 - (b * b + c * c + d * d)))
-    rotation = np.array([
-        [a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c)],
-        [2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b)],
-        [2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b],
-    ])
+    rotation = np.array(
+        [
+            [a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c)],
+            [2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b)],
+            [2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b],
+        ]
+    )
     qfac = -1.0 if nifti.pixdim[0] < 0 else 1.0
     scale = np.array([nifti.pixdim[1], nifti.pixdim[2], nifti.pixdim[3] * qfac])
     return np.hstack([rotation * scale, np.reshape(nifti.qoffset, (3, 1))])

@@ -18,13 +18,40 @@ from dataclasses import dataclass
 
 # NIfTI datatype code -> bytes per voxel (all components), as niftilib sizes them.
 NIFTI_DATATYPE_BYTES = {
-    2: 1, 4: 2, 8: 4, 16: 4, 32: 8, 64: 8, 128: 3, 256: 1, 512: 2, 768: 4,
-    1024: 8, 1280: 8, 1536: 16, 1792: 16, 2048: 32, 2304: 4,
+    2: 1,
+    4: 2,
+    8: 4,
+    16: 4,
+    32: 8,
+    64: 8,
+    128: 3,
+    256: 1,
+    512: 2,
+    768: 4,
+    1024: 8,
+    1280: 8,
+    1536: 16,
+    1792: 16,
+    2048: 32,
+    2304: 4,
 }
 NIFTI_DATATYPE_NAMES = {
-    2: "uint8", 4: "int16", 8: "int32", 16: "float32", 32: "complex64", 64: "float64",
-    128: "RGB24", 256: "int8", 512: "uint16", 768: "uint32", 1024: "int64", 1280: "uint64",
-    1536: "float128", 1792: "complex128", 2048: "complex256", 2304: "RGBA32",
+    2: "uint8",
+    4: "int16",
+    8: "int32",
+    16: "float32",
+    32: "complex64",
+    64: "float64",
+    128: "RGB24",
+    256: "int8",
+    512: "uint16",
+    768: "uint32",
+    1024: "int64",
+    1280: "uint64",
+    1536: "float128",
+    1792: "complex128",
+    2048: "complex256",
+    2304: "RGBA32",
 }
 #: Float datatypes, whose non-finite values niftilib replaces with 0 on reading.
 NIFTI_FLOAT_TYPES = {16: "float32", 32: "complex64", 64: "float64", 1792: "complex128"}
@@ -73,7 +100,7 @@ class NiftiHeader:
         per_voxel = NIFTI_DATATYPE_BYTES.get(self.datatype)
         if per_voxel is None or not 1 <= self.ndim <= 7:
             return None
-        return math.prod(max(d, 1) for d in self.dim[1:self.ndim + 1]) * per_voxel
+        return math.prod(max(d, 1) for d in self.dim[1 : self.ndim + 1]) * per_voxel
 
 
 def read_nifti_header(path: str) -> NiftiHeader | None:
@@ -221,7 +248,9 @@ def _metaimage_layout(path: str) -> DataLayout | None:
 def _nrrd_layout(path: str) -> DataLayout | None:
     text = text_header(path)
     fields = nrrd_fields(text)
-    compression = {"raw": None, "gzip": "gzip", "gz": "gzip"}.get(fields.get("encoding", "raw").lower(), "other")
+    compression = {"raw": None, "gzip": "gzip", "gz": "gzip"}.get(
+        fields.get("encoding", "raw").lower(), "other"
+    )
     if compression == "other":
         return None  # text, hex and bzip2 encodings: sizes not checked here
     data_file = fields.get("data file", fields.get("datafile"))

@@ -50,7 +50,9 @@ def check_path(path: str, folder_ok: bool = True) -> None:
     except FileNotFoundError:
         raise ReadError(path, "no such file") from None
     except PermissionError:
-        raise ReadError(path, "permission denied (a folder on the way cannot be searched)") from None
+        raise ReadError(
+            path, "permission denied (a folder on the way cannot be searched)"
+        ) from None
     except OSError as error:
         raise ReadError(path, f"cannot reach the file ({error.strerror or error})") from None
     if stat.S_ISDIR(mode):
@@ -85,23 +87,29 @@ def _check_nifti(path: str) -> None:
     if header.intent_code in _NIFTI_VECTOR_INTENTS and header.datatype in _NIFTI_MULTICHANNEL:
         raise ReadError(
             path,
-            f"a vector intent (code {header.intent_code}) with {_NIFTI_MULTICHANNEL[header.datatype]} "
-            "voxels, which SimpleITK cannot read (it crashes on them)",
+            f"a vector intent (code {header.intent_code}) with "
+            f"{_NIFTI_MULTICHANNEL[header.datatype]} voxels, which SimpleITK cannot read "
+            "(it crashes on them)",
         )
     # niftilib turns a NaN or infinite pixdim into 1 without a word: refuse, as for any format.
     used = range(1, min(max(header.ndim, 0), 4) + 1)
-    bad = [f"pixdim[{i}] = {header.pixdim[i]:g}" for i in used if not math.isfinite(header.pixdim[i])]
+    bad = [
+        f"pixdim[{i}] = {header.pixdim[i]:g}" for i in used if not math.isfinite(header.pixdim[i])
+    ]
     if bad:
         raise ReadError(path, f"the header gives invalid spacing ({', '.join(bad)})")
     if not header.is_nifti:
         return
     # ITK's NIfTI reader loops forever orthonormalising an sform with an infinity in it.
     if header.sform_code > 0 and not all(map(math.isfinite, header.srow)):
-        raise ReadError(path, f"the header's sform holds non-finite values ({_floats(header.srow)})")
+        raise ReadError(
+            path, f"the header's sform holds non-finite values ({_floats(header.srow)})"
+        )
     if header.qform_code > 0 and not all(map(math.isfinite, header.quatern + header.qoffset)):
         raise ReadError(
             path,
-            f"the header's qform holds non-finite values ({_floats(header.quatern + header.qoffset)})",
+            "the header's qform holds non-finite values "
+            f"({_floats(header.quatern + header.qoffset)})",
         )
 
 
@@ -141,7 +149,8 @@ def check_header(header: ImageHeader) -> None:
     if any(s > _VTK_MAX_EXTENT for s in header.size):
         # Also what a negative size becomes when a reader wraps it to unsigned.
         raise ReadError(
-            path, f"the header gives a size {header.size} beyond what VTK indexes (2**31 - 1 per axis)"
+            path,
+            f"the header gives a size {header.size} beyond what VTK indexes (2**31 - 1 per axis)",
         )
     if not all(math.isfinite(s) and s > 0 for s in header.spacing):
         raise ReadError(path, f"the header gives invalid spacing {header.spacing}")
@@ -165,7 +174,8 @@ def check_data_fits(header: ImageHeader) -> None:
     if available is not None and in_memory > available:
         raise ReadError(
             path,
-            f"the header promises {_human(in_memory)} of voxels ({'x'.join(map(str, header.size))}), "
+            f"the header promises {_human(in_memory)} of voxels "
+            f"({'x'.join(map(str, header.size))}), "
             f"more than the {_human(available)} of memory available",
         )
     layout = rawheader.data_layout(path, header.io_name)
