@@ -20,6 +20,7 @@ from .bridge import SCALARS_NAME, set_geometry, voxels_size, vtk_array_from_voxe
 from .dicom import add_dicom_field_data
 from .errors import ReadError, quiet_vtk
 from .header import ImageHeader, check_coordinate_system
+from .pieces import is_empty_extent, split_mode
 from .sources import ImageSource, open_source
 from .validate import check_header
 
@@ -156,10 +157,6 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         info.Set(vtkDataObject.ORIGIN(), list(origin), 3)
         info.Set(vtkDataObject.DIRECTION(), list(np.ravel(direction)), 9)
         info.Set(vtkAlgorithm.CAN_PRODUCE_SUB_EXTENT(), 1)
-        # Pieces (MPI ranks) as z slabs: each rank reads one contiguous part of the file
-        # (VTK's default splits the longest axis, often x: every row read in part).
-        # With more pieces than slices VTK splits the slabs further.
-        info.Set(vtkExtentTranslator.UPDATE_SPLIT_MODE(), vtkExtentTranslator.Z_SLAB_MODE)
         times = [] if self._steps_as_components(header) else header.time_values()
         components = header.components * (header.time_steps if self._steps_as_components(header) else 1)
         if times:
@@ -172,6 +169,17 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
             info, get_vtk_array_type(header.component_dtype), components
         )
         return 1
+
+    def RequestUpdateExtent(self, request, inInfo, outInfo):
+        # Pieces (MPI ranks) as z slabs: each rank reads one contiguous part of the file
+        # (VTK's default splits the longest axis, often x: every row read in part).
+        # Called before VTK turns the piece into UPDATE_EXTENT; see sitkvtk.pieces.
+        info = outInfo.GetInformationObject(0)
+        info.Set(vtkExtentTranslator.UPDATE_SPLIT_MODE(), split_mode(info, self._slab_mode()))
+        return 1
+
+    def _slab_mode(self) -> int:
+        return vtkExtentTranslator.Z_SLAB_MODE
 
     def RequestData(self, request, inInfo, outInfo):
         info = outInfo.GetInformationObject(0)
@@ -246,11 +254,6 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         if vtkObject.GetGlobalWarningDisplay():
             vtkOutputWindow.GetInstance().DisplayErrorText(f"ERROR: SimpleITKReader: {error}\n")
         return 0
-
-
-def is_empty_extent(extent) -> bool:
-    """Whether a VTK extent (x0, x1, y0, y1, z0, z1) holds no point."""
-    return extent is None or any(extent[2 * a + 1] < extent[2 * a] for a in range(3))
 
 
 def _stamp(paths: list[str]) -> tuple:

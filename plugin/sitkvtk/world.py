@@ -28,6 +28,7 @@ from vtkmodules.vtkImagingCore import vtkImageReslice
 
 from .errors import ReadError
 from .header import ImageHeader
+from .pieces import SLAB_MODES, is_empty_extent
 from .reader import SimpleITKReader
 
 _SDDP = vtkStreamingDemandDrivenPipeline
@@ -270,11 +271,22 @@ class WorldImageReader(SimpleITKReader):
                 info.Remove(key)
         return 1
 
+    def _slab_mode(self) -> int:
+        if self._mode_or_image() != "Resampled":
+            return super()._slab_mode()
+        # Slabs across the world axis nearest the image's k axis: each piece then reads
+        # few slices of the file.
+        _, _, direction = self.GetHeader().world_geometry(self.GetCoordinateSystem())
+        return SLAB_MODES[int(np.argmax(np.abs(direction[:, 2])))]
+
     def RequestData(self, request, inInfo, outInfo):
         info = outInfo.GetInformationObject(0)
         output = info.Get(vtkDataObject.DATA_OBJECT())
         mode = self._mode_or_image()
         extent = info.Get(_SDDP.UPDATE_EXTENT())
+        if is_empty_extent(extent):  # a piece with nothing in it: more ranks than voxels
+            output.Initialize()
+            return 1
         if mode == "Resampled":
             spacing, origin, direction, whole, (out_spacing, out_origin, _) = self._world_grid(self.GetHeader())
             box = source_extent(spacing, origin, direction, whole, out_spacing, out_origin, extent)
