@@ -184,9 +184,11 @@ class SimpleITKReaderProxy(_ReaderProperties):
 )
 @_with_properties_of(_ReaderProperties)
 class SimpleITKDICOMFolderProxy(_ReaderProperties):
+    # No <UseDirectoryName/> hint: with it, the GUI (pqObjectBuilder) hands the reader the
+    # parent of the chosen path, which for a chosen folder is the wrong folder.
     @smproperty.xml(
         """<StringVectorProperty name="FileName" command="SetFileName" number_of_elements="1"
-          panel_visibility="never"><FileListDomain name="files"/><Hints><UseDirectoryName/></Hints>
+          panel_visibility="never"><FileListDomain name="files"/>
           <Documentation>A folder of DICOM files (not searched recursively).</Documentation>
         </StringVectorProperty>"""
     )
