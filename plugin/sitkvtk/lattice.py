@@ -38,7 +38,7 @@ def image_from_structured_grid(
     ------
     ValueError
         Empty or blanked grid, or points that are not ``origin + direction @ (spacing * ijk)``
-        within the tolerance; the message gives the largest distance in world units.
+        within the tolerance; the message gives the largest coordinate error in world units.
     """
     extent = grid.GetExtent()
     dims = np.array([extent[2 * a + 1] - extent[2 * a] + 1 for a in range(3)])
@@ -65,8 +65,8 @@ def image_from_structured_grid(
         error = min(error, _lattice_error(points, origin, direction * spacing))
         if error > tolerance:
             raise ValueError(
-                f"the structured grid's points are not a regular lattice (a point lies "
-                f"{error:.3g} from the lattice through its corners, more than {tolerance:.3g}); "
+                f"the structured grid's points are not a regular lattice (a point is off "
+                f"the lattice through its corners by {error:.3g}, more than {tolerance:.3g}); "
                 "only an image, or a grid made from one and not warped, can be written"
             )
     start = np.array(extent[0::2], dtype=float)
@@ -113,12 +113,13 @@ def _nearest_rotation(direction: np.ndarray) -> np.ndarray:
 
 
 def _lattice_error(points: np.ndarray, origin: np.ndarray, steps: np.ndarray) -> float:
-    """Largest distance of a point (z, y, x, 3) from ``origin + steps @ ijk``, a slab at a time."""
+    """Largest coordinate difference between a point (z, y, x, 3) and ``origin + steps @ ijk``,
+    a slab at a time (float64, one slab of temporaries)."""
     nz, ny, nx, _ = points.shape
     jj, ii = np.meshgrid(np.arange(ny), np.arange(nx), indexing="ij")
     in_plane = origin + np.stack([ii, jj], -1) @ steps[:, :2].T  # (ny, nx, 3)
     worst = 0.0
     for k in range(nz):
-        slab = points[k].astype(float) - (in_plane + k * steps[:, 2])
-        worst = max(worst, float(np.sqrt((slab * slab).sum(-1)).max()))
+        slab = points[k] - (in_plane + k * steps[:, 2])
+        worst = max(worst, float(np.abs(slab, out=slab).max()))
     return worst
