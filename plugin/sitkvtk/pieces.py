@@ -30,6 +30,20 @@ def is_empty_extent(extent) -> bool:
     return extent is None or any(extent[2 * a + 1] < extent[2 * a] for a in range(3))
 
 
+def holds_nothing(info) -> bool:
+    """Whether the request in ``info`` (output information in ``RequestData``) is for no
+    cell: an empty extent, or, for one of several pieces, a face one point thick where
+    the whole image has cells (VTK makes those when there are more pieces than cells)."""
+    extent = info.Get(_SDDP.UPDATE_EXTENT())
+    if is_empty_extent(extent):
+        return True
+    pieces_key = _SDDP.UPDATE_NUMBER_OF_PIECES()
+    if not info.Has(pieces_key) or info.Get(pieces_key) <= 1 or not info.Has(_SDDP.WHOLE_EXTENT()):
+        return False  # one slice of a volume asked by extent is a real request
+    whole = info.Get(_SDDP.WHOLE_EXTENT())
+    return any(extent[2 * a] == extent[2 * a + 1] and whole[2 * a] < whole[2 * a + 1] for a in range(3))
+
+
 def split_mode(info, slab: int = vtkExtentTranslator.Z_SLAB_MODE) -> int:
     """The split for the request in ``info`` (a source's output information during
     ``RequestUpdateExtent``): ``slab``, or VTK's blocks when ghost levels are asked for.

@@ -20,7 +20,7 @@ from .bridge import SCALARS_NAME, set_geometry, voxels_size, vtk_array_from_voxe
 from .dicom import add_dicom_field_data
 from .errors import ReadError, quiet_vtk
 from .header import ImageHeader, check_coordinate_system
-from .pieces import is_empty_extent, split_mode
+from .pieces import holds_nothing, split_mode
 from .sources import ImageSource, open_source
 from .validate import check_header
 
@@ -187,7 +187,7 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         try:
             header = self.GetHeader()
             extent = info.Get(_SDDP.UPDATE_EXTENT())
-            if is_empty_extent(extent):  # a piece with nothing in it: more ranks than voxels
+            if holds_nothing(info):  # a piece with no cell: more ranks than cells
                 output.Initialize()
                 return 1
             if self._steps_as_components(header):

@@ -28,7 +28,7 @@ from vtkmodules.vtkImagingCore import vtkImageReslice
 
 from .errors import ReadError
 from .header import ImageHeader
-from .pieces import SLAB_MODES, is_empty_extent
+from .pieces import SLAB_MODES, holds_nothing
 from .reader import SimpleITKReader
 
 _SDDP = vtkStreamingDemandDrivenPipeline
@@ -284,7 +284,7 @@ class WorldImageReader(SimpleITKReader):
         output = info.Get(vtkDataObject.DATA_OBJECT())
         mode = self._mode_or_image()
         extent = info.Get(_SDDP.UPDATE_EXTENT())
-        if is_empty_extent(extent):  # a piece with nothing in it: more ranks than voxels
+        if holds_nothing(info):  # a piece with no cell: more ranks than cells
             output.Initialize()
             return 1
         if mode == "Resampled":
