@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def _line(name: str, tried: int, ok: int, error: int, crashes: int, others: int) -> str:
     return (
-        f"{name:16} inputs tried {tried:5}  good reads {ok:5}  clean errors {error:5}  "
+        f"{name:18} inputs tried {tried:5}  good reads {ok:5}  clean errors {error:5}  "
         f"crashes/hangs {crashes}  other exceptions {others}"
     )
 

@@ -583,4 +583,5 @@ def test_200_reads_do_not_grow_memory(tmp_path, ext, extent):
         check=True,
     ).stdout.split()
     before, after = int(out[0]), int(out[1])
+    print(f"{ext} {extent}: RSS {before >> 20} MiB -> {after >> 20} MiB over 200 reads")
     assert after - before < 16 << 20, f"RSS grew {(after - before) >> 20} MiB over 200 reads"
