@@ -8,8 +8,10 @@ Writes an int16 volume (default 1024 x 1024 x 256, 512 MiB) in a streaming forma
 ``mpiexec -n N pvbatch --symmetric`` where every rank asks sitkvtk.SimpleITKReader for
 piece ``rank`` of ``N`` (what ParaView's pipeline asks each rank's reader for) and
 reports: its extent, bytes read from files while reading (``rchar`` of /proc/self/io:
-what the process asked the kernel for, page cache or not), wall time of the read, and
-peak RSS above its RSS before the read (VmHWM, reset through /proc/self/clear_refs).
+what the process asked the kernel for, page cache or not; 0 for reads through a memory
+map, as sitkvtk reads uncompressed NIfTI boxes), wall time of the read, peak RSS above
+its RSS before the read (VmHWM, reset through /proc/self/clear_refs; it counts the
+mapped file pages too) and the private memory held after the read (RssAnon).
 Prints one table row per rank; the median over ``--repeat`` runs.
 
 The file is read from the page cache after the first run (times are warm-cache times).
@@ -53,17 +55,19 @@ reader.SetFileName(path)
 reader.UpdateInformation()  # the header, as ParaView reads it before any piece
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")  # peak RSS := RSS now
-rss, rchar = field("VmRSS") * 1024, field("rchar", "/proc/self/io")
+rss, anon, rchar = field("VmRSS") * 1024, field("RssAnon") * 1024, field("rchar", "/proc/self/io")
 start = time.perf_counter()
 reader.UpdatePiece(rank, ranks, 0)
 seconds = time.perf_counter() - start
 read = field("rchar", "/proc/self/io") - rchar
 peak = field("VmHWM") * 1024 - rss
+held = field("RssAnon") * 1024 - anon
 image = reader.GetOutputDataObject(0)
 assert reader.last_error is None, reader.last_error
 with open(os.path.join(out, "rank%d.json" % rank), "w") as f:
     json.dump({"rank": rank, "ranks": ranks, "extent": list(image.GetExtent()),
-               "points": image.GetNumberOfPoints(), "seconds": seconds, "read": read, "peak": peak}, f)
+               "points": image.GetNumberOfPoints(), "seconds": seconds, "read": read, "peak": peak,
+               "held": held}, f)
 """
 
 
@@ -125,7 +129,7 @@ def main(argv=None) -> int:
     print(f"{path}: {' x '.join(map(str, args.size))} int16, {nbytes / 2**20:.0f} MiB of voxels, "
           f"{os.path.getsize(path) / 2**20:.0f} MiB on disk; {os.cpu_count()} cores")
     print(f"{'ranks':>5} {'rank':>4}  {'extent':<28} {'read MiB':>9} {'of image':>8} "
-          f"{'time s':>7} {'peak MiB':>9} {'peak/image':>10}")
+          f"{'time s':>7} {'peak MiB':>9} {'peak/image':>10} {'held MiB':>9}")
     try:
         for ranks in args.ranks:
             runs = [_run(path, ranks, folder) for _ in range(args.repeat)]
@@ -134,9 +138,10 @@ def main(argv=None) -> int:
                 read = statistics.median(r["read"] for r in rows)
                 seconds = statistics.median(r["seconds"] for r in rows)
                 peak = statistics.median(r["peak"] for r in rows)
+                held = statistics.median(r["held"] for r in rows)
                 extent = " ".join(map(str, rows[0]["extent"]))
                 print(f"{ranks:>5} {rank:>4}  {extent:<28} {read / 2**20:>9.1f} {read / nbytes:>8.2f} "
-                      f"{seconds:>7.3f} {peak / 2**20:>9.1f} {peak / nbytes:>10.2f}")
+                      f"{seconds:>7.3f} {peak / 2**20:>9.1f} {peak / nbytes:>10.2f} {held / 2**20:>9.1f}")
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
