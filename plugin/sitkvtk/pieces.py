@@ -22,7 +22,11 @@ from vtkmodules.vtkCommonExecutionModel import vtkExtentTranslator, vtkStreaming
 _SDDP = vtkStreamingDemandDrivenPipeline
 
 #: Slabs across image axis 0, 1 or 2 (x and y are the fastest axes in every format).
-SLAB_MODES = (vtkExtentTranslator.X_SLAB_MODE, vtkExtentTranslator.Y_SLAB_MODE, vtkExtentTranslator.Z_SLAB_MODE)
+SLAB_MODES = (
+    vtkExtentTranslator.X_SLAB_MODE,
+    vtkExtentTranslator.Y_SLAB_MODE,
+    vtkExtentTranslator.Z_SLAB_MODE,
+)
 
 
 def is_empty_extent(extent) -> bool:
@@ -39,9 +43,10 @@ def holds_nothing(info) -> bool:
         return True
     pieces_key = _SDDP.UPDATE_NUMBER_OF_PIECES()
     if not info.Has(pieces_key) or info.Get(pieces_key) <= 1 or not info.Has(_SDDP.WHOLE_EXTENT()):
-        return False  # one slice of a volume asked by extent is a real request
+        return False  # one slice of a volume, asked by extent, is a real request
     whole = info.Get(_SDDP.WHOLE_EXTENT())
-    return any(extent[2 * a] == extent[2 * a + 1] and whole[2 * a] < whole[2 * a + 1] for a in range(3))
+    flat = [extent[2 * a] == extent[2 * a + 1] for a in range(3)]
+    return any(flat[a] and whole[2 * a] < whole[2 * a + 1] for a in range(3))
 
 
 def split_mode(info, slab: int = vtkExtentTranslator.Z_SLAB_MODE) -> int:
