@@ -117,7 +117,7 @@ class _ReaderProperties(WorldImageReader):
     GetDirectionInfo = _information("Direction")
     GetPixelTypeInfo = _information("PixelType")
     GetImageIOInfo = _information("ImageIO")
-    GetMetaDataInfo = _information("MetaData")
+    GetHeaderKeysInfo = _information("HeaderKeys")
 
 
 @smproxy.reader(

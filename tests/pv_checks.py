@@ -54,7 +54,7 @@ def read(paths):
             "ours": _summary(reader),
             "opened": _summary(OpenDataFile(path)),
             "offered": [offered.GetString(i) for i in range(1, offered.GetLength(), 3)],
-            "info": {name: reader.GetPropertyValue(name) for name in ("SizeInfo", "SpacingInfo", "DirectionInfo", "PixelTypeInfo", "MetaDataInfo")},
+            "info": {name: reader.GetPropertyValue(name) for name in ("SizeInfo", "SpacingInfo", "DirectionInfo", "PixelTypeInfo", "HeaderKeysInfo")},
             "field_data": sorted(reader.FieldData.keys()),
         }
         reader.OutputMode = "Image (direction matrix)"

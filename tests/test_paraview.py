@@ -201,8 +201,8 @@ def test_time_steps_and_metadata_reach_every_mode(tmp_path):
         assert fields.GetAbstractArray("Size").GetValue(0) == "4 3 2 2"
         assert fields.GetAbstractArray("Spacing").GetValue(0) == "0.7 1.3 2.1 0.5"
         assert fields.GetAbstractArray("ImageIO").GetValue(0) == "MetaImageIO"
-        keys = [fields.GetAbstractArray("MetaData").GetValue(i).split(" = ")[0]
-                for i in range(fields.GetAbstractArray("MetaData").GetNumberOfValues())]
+        keys = [fields.GetAbstractArray("HeaderKeys").GetValue(i).split(" = ")[0]
+                for i in range(fields.GetAbstractArray("HeaderKeys").GetNumberOfValues())]
         assert "ITK_InputFilterName" in keys
 
 
@@ -282,7 +282,7 @@ def test_pvbatch_reads_like_sitkvtk(tmp_path):
         assert info["SpacingInfo"] == "0.7 1.3 2.1"
         np.testing.assert_allclose([float(v) for v in info["DirectionInfo"].split()], rotation_3d().ravel(), atol=1e-5)
         assert info["PixelTypeInfo"].startswith("32-bit float")
-        assert {"Size", "Spacing", "Direction", "MetaData"} <= set(seen[path]["field_data"])
+        assert {"Size", "Spacing", "Direction", "HeaderKeys"} <= set(seen[path]["field_data"])
         # ParaView offers our reader for every one of these files.
         assert "SimpleITKReader" in seen[path]["offered"]
     # ParaView 5.11 has no reader for NIfTI: OpenDataFile opens .nii and .nii.gz with ours.

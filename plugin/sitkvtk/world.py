@@ -171,7 +171,7 @@ def _numbers(values) -> str:
 
 def header_summary(header: ImageHeader, coordinate_system: str = "LPS") -> dict[str, str]:
     """What the file says about itself, as text: size and spacing as in the file,
-    origin and direction (row-major) in ``coordinate_system``, and ``MetaData``, the
+    origin and direction (row-major) in ``coordinate_system``, and ``HeaderKeys``, the
     file's header keys as ``key = value`` lines."""
     _, origin, direction = header.world_geometry(coordinate_system)
     return {
@@ -183,16 +183,16 @@ def header_summary(header: ImageHeader, coordinate_system: str = "LPS") -> dict[
         "Origin": _numbers(origin),
         "Direction": _numbers(np.ravel(direction)),
         "CoordinateSystem": coordinate_system,
-        "MetaData": "\n".join(f"{key} = {value}" for key, value in sorted(header.metadata.items())),
+        "HeaderKeys": "\n".join(f"{key} = {value}" for key, value in sorted(header.metadata.items())),
     }
 
 
 def add_field_data(data: vtkDataObject, summary: dict[str, str]) -> None:
-    """One string array per entry (``MetaData``: one value per header key)."""
+    """One string array per entry (``HeaderKeys``: one value per header key)."""
     for name, text in summary.items():
         array = vtkStringArray()
         array.SetName(name)
-        for value in text.split("\n") if name == "MetaData" else [text]:
+        for value in text.split("\n") if name == "HeaderKeys" else [text]:
             array.InsertNextValue(value)
         data.GetFieldData().AddArray(array)
 
