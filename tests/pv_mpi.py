@@ -7,7 +7,9 @@ For every output mode of the SimpleITK Reader, every rank writes what it holds:
 - ``OUT_DIR/piece-<mode>-rank<r>.npz``: its piece of VALUES_FILE, read with GHOSTS ghost
   levels requested (extent, values, world points or geometry, vtkGhostType arrays);
 - ``OUT_DIR/contour-<mode>-rank<r>.npz``: its part of ParaView's Contour of SPHERE_FILE
-  at ISO, computed from a piece read with GHOSTS ghost levels (points, triangles).
+  at ISO, computed from a piece read with GHOSTS ghost levels (points, triangles);
+- ``OUT_DIR/moved-<mode>.json`` (rank 0): the contour's area from IntegrateVariables and
+  the contour gathered to rank 0, i.e. data ParaView moved between ranks.
 
 Each rank writes its own file from a Programmable Filter, which runs where the data
 is; rank 0 also writes ``OUT_DIR/ranks.json``. Run with plain pvbatch for the serial answer.
@@ -17,7 +19,8 @@ import json
 import os
 import sys
 
-from paraview.simple import Contour, LoadPlugin, ProgrammableFilter
+from paraview import servermanager
+from paraview.simple import Contour, IntegrateVariables, LoadPlugin, ProgrammableFilter
 
 PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "plugin", "SimpleITKPlugin.py")
 LoadPlugin(os.path.abspath(PLUGIN), ns=globals())
@@ -90,6 +93,13 @@ def main(out_dir, values_file, sphere_file, iso, ghosts):
         name = sphere.PointData[0].GetName()
         surface = Contour(Input=pieces, ContourBy=["POINTS", name], Isosurfaces=[iso])
         _dump(surface, os.path.join(out_dir, f"contour-{mode}"), 0)
+        # Moved between ranks: reduced to rank 0 (the header's field data goes along).
+        area = servermanager.Fetch(IntegrateVariables(Input=surface)).GetCellData().GetArray("Area")
+        gathered = servermanager.Fetch(surface)
+        with open(os.path.join(out_dir, f"moved-{mode}.json"), "w") as stream:
+            json.dump({"area": area.GetValue(0) if area is not None else None,
+                       "cells": gathered.GetNumberOfCells(),
+                       "field_arrays": gathered.GetFieldData().GetNumberOfArrays()}, stream)
 
 
 if __name__ == "__main__":

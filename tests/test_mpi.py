@@ -298,3 +298,8 @@ def test_mpi_ranks_read_their_own_pieces_and_contour_seamlessly(tmp_path, volume
         assert got["area"] == pytest.approx(want["area"], rel=1e-6), (mode, got, want)
         # Each rank merged its own points; the plane two ranks share is held twice.
         assert got["stored_points"] > want["points"]
+        # Data moved between ranks arrives whole (a field array named MetaData once broke this).
+        moved = json.loads((out / f"moved-{mode}.json").read_text())
+        assert moved["area"] == pytest.approx(want["area"], rel=1e-5), (mode, moved, want)
+        assert moved["cells"] >= want["triangles"], (mode, moved, want)
+        assert moved["field_arrays"] > 5, (mode, moved)
