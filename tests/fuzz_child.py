@@ -18,6 +18,7 @@ Usage: ``python fuzz_child.py [sitkvtk|simpleitk] [memory limit in MiB]``. The
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 
@@ -56,17 +57,27 @@ def main(argv: list[str]) -> int:
             raise RuntimeError("sitkvtk.read returned an empty image without an error")
         return f"{image.GetNumberOfPoints()} points"
 
-    print("READY", flush=True)
+    # The protocol gets its own copy of stdout; file descriptor 1 goes to stderr, so that
+    # what a C library prints there (libjpeg, libtiff, HDF5 do) cannot be taken for a reply.
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    def say(text: str) -> None:
+        protocol.write(text + "\n")
+        protocol.flush()
+
+    say("READY")
     for line in sys.stdin:
         number, path = line.rstrip("\n").split("\t", 1)
-        print(f"BEGIN {number}", flush=True)
+        say(f"BEGIN {number}")
         try:
             outcome = "ok " + read(path)
         except clean as error:
             outcome = "error " + _one_line(error)
         except Exception as error:  # noqa: BLE001 - reported to the parent, which fails on it
             outcome = f"other {type(error).__name__}: {_one_line(error)}"
-        print(f"END {number} {outcome}", flush=True)
+        say(f"END {number} {outcome}")
     return 0
 
 

@@ -81,10 +81,14 @@ class ChildReader:
         lines.put(None)  # end of output: the child exited
 
     def _next_line(self, timeout: float) -> str | None:
-        try:
-            return self.lines.get(timeout=timeout)
-        except queue.Empty:
-            return "TIMEOUT"
+        """The next protocol line (BEGIN, END, READY), None at the child's exit, or TIMEOUT."""
+        while True:
+            try:
+                line = self.lines.get(timeout=timeout)
+            except queue.Empty:
+                return "TIMEOUT"
+            if line is None or line.startswith(("BEGIN ", "END ", "READY")):
+                return line
 
     def _stderr_tail(self) -> str:
         self._stderr.seek(0)
@@ -107,9 +111,12 @@ class ChildReader:
 
     def _died(self, last: str | None) -> Outcome:
         hung = last == "TIMEOUT"
-        if hung:
+        try:
+            code = self.process.wait(timeout=0 if hung else 10)
+        except subprocess.TimeoutExpired:  # alive but not answering: never wait on it
+            hung = True
             self.process.kill()
-        code = self.process.wait()
+            code = self.process.wait()
         self.process = None
         if hung:
             return Outcome("hang", f"no answer in {self.timeout:.0f} s")

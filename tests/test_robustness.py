@@ -112,15 +112,36 @@ def _cut_points(total, header_end):
     return sorted(p for p in points if 0 <= p < total)
 
 
-# (written file, file that holds the voxels, end of the header in that file or None)
-TRUNCATED = [".nii", ".nii.gz", ".hdr", ".mha", ".mhd", ".nrrd", ".nhdr"]
+# Formats and what each test image is: (dtype, dimension, components).
+TRUNCATED = {
+    ".nii": (np.int16, 3, 1),
+    ".nii.gz": (np.int16, 3, 1),
+    ".hdr": (np.int16, 3, 1),
+    ".mha": (np.int16, 3, 1),
+    ".mhd": (np.int16, 3, 1),
+    ".nrrd": (np.int16, 3, 1),
+    ".nhdr": (np.int16, 3, 1),
+    ".mrc": (np.int16, 3, 1),
+    ".gipl": (np.int16, 3, 1),
+    ".gipl.gz": (np.int16, 3, 1),
+    ".vtk": (np.float32, 3, 1),
+    ".tif": (np.uint16, 3, 1),
+    ".lsm": (np.uint8, 3, 1),
+    ".bmp": (np.uint8, 2, 3),
+    ".jpg": (np.uint8, 2, 1),
+    ".png": (np.uint8, 2, 1),
+    ".mnc": (np.int16, 3, 1),
+}
 
 
-@pytest.mark.parametrize("ext", TRUNCATED)
+@pytest.mark.parametrize("ext", list(TRUNCATED))
 def test_files_cut_at_many_offsets(tmp_path, child, ext):
-    """Header or voxels cut anywhere: refused. (SimpleITK 2.5.7 alone reads a NIfTI cut
-    to half its length without an error, with wrong values.)"""
-    good = _write(tmp_path, f"good{ext}")
+    """Header or voxels cut anywhere: refused. (SimpleITK 2.5.7 alone reads NIfTI, MRC,
+    GIPL, VTK, TIFF, BMP and JPEG files cut short without an error, with wrong values.)"""
+    dtype, dim, ncomp = TRUNCATED[ext]
+    size = SIZE[:dim] if dim == 3 else (40, 30)
+    good = _write(tmp_path, f"good{ext}", oblique_image(dtype, dim, ncomp=ncomp, size=size))
+    voxel_bytes = int(np.prod(size)) * np.dtype(dtype).itemsize * ncomp
     data_file = {
         ".hdr": good[:-4] + ".img",
         ".mhd": good[:-4] + ".raw",
@@ -135,7 +156,7 @@ def test_files_cut_at_many_offsets(tmp_path, child, ext):
             # the 4 bytes after it optional; a text header without its final newline is whole)
             cuts = _cut_points(348 if ext == ".hdr" else len(plain) - 1, 0)
         else:
-            cuts = _cut_points(len(plain), len(plain) - int(np.prod(SIZE)) * 2)
+            cuts = _cut_points(len(plain), max(len(plain) - voxel_bytes, 1))
         for cut in cuts:
             folder = tmp_path / f"cut{cut}-{os.path.basename(victim)}"
             folder.mkdir()

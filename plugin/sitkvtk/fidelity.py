@@ -23,7 +23,7 @@ import zlib
 import numpy as np
 import SimpleITK as sitk
 
-from . import rawheader
+from . import datalayout, rawheader
 from .errors import ReadError
 
 _UNPRINTABLE = "[UNKNOWN_PRINT_CHARACTERISTICS]"
@@ -42,7 +42,7 @@ def simpleitk_file_name(path: str):
     try:
         suffix = path[-7:]
         links = {path: os.path.join(folder, "image" + suffix)}
-        data_file = rawheader.nifti_data_file(path)
+        data_file = datalayout.nifti_data_file(path)
         if data_file is not None and data_file != path:
             links[data_file] = os.path.join(folder, "image" + data_file[len(data_file) - 7 :])
         for target, link in links.items():
@@ -94,7 +94,7 @@ def restore_nonfinite(header, image: sitk.Image, start, size, step: int = 0) -> 
 
 def _stored_box(path, nifti, dims, start, size, step) -> np.ndarray | None:
     """Voxels of the box as stored in the file, shaped (z, y, x[, c])."""
-    layout = rawheader.data_layout(path, "NiftiImageIO")
+    layout = datalayout.data_layout(path, "NiftiImageIO", 0)
     if layout is None:
         return None
     dtype = np.dtype(rawheader.NIFTI_FLOAT_TYPES[nifti.datatype]).newbyteorder(nifti.endian)

@@ -3,7 +3,7 @@
 SimpleITK's readers trust their headers: some crash or hang on hostile values, and
 some fields they read are not applied or not reported. The checks (validate.py) and
 the reports (fidelity.py) need the header as written: the NIfTI-1 / Analyze binary
-header, the MetaImage and NRRD text headers, and where each file keeps its voxels.
+header, the MetaImage and NRRD text headers, and the gzip streams around voxels.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import math
 import os
-import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -176,98 +175,6 @@ def nrrd_fields(text: str) -> dict[str, str]:
         if colon:
             fields[key.strip().lower()] = value.strip()
     return fields
-
-
-@dataclass(frozen=True)
-class DataLayout:
-    """Where a file keeps its voxels."""
-
-    path: str  # the file that holds them (the header's own file, or a detached one)
-    offset: int  # byte offset of the first voxel (in the inflated stream if compressed)
-    compression: str | None  # None, "gzip" (gzip or zlib deflate)
-    stored_bytes: int | None = None  # bytes of voxels on disk, where the header says
-
-
-def data_layout(path: str, io_name: str) -> DataLayout | None:
-    """The layout of NIfTI / Analyze, MetaImage and NRRD files; None where not known."""
-    try:
-        if io_name == "NiftiImageIO":
-            return _nifti_layout(path)
-        if io_name == "MetaImageIO":
-            return _metaimage_layout(path)
-        if io_name == "NrrdImageIO":
-            return _nrrd_layout(path)
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-def nifti_data_file(path: str) -> str | None:
-    """The .img file of a .hdr: the same compression first, as niftilib looks for it."""
-    lower = path.lower()
-    if lower.endswith((".nii", ".nii.gz")):
-        return path
-    if not lower.endswith((".hdr", ".hdr.gz")):
-        return None
-    compressed = lower.endswith(".gz")
-    base = path[: -len(".hdr.gz")] if compressed else path[: -len(".hdr")]
-    plain = [base + ".img", base + ".IMG"]
-    packed = [base + ".img.gz", base + ".IMG.gz"]
-    for candidate in (packed + plain) if compressed else (plain + packed):
-        if os.path.exists(candidate):
-            return candidate
-    return None
-
-
-def _nifti_layout(path: str) -> DataLayout | None:
-    header = read_nifti_header(path)
-    data_file = nifti_data_file(path)
-    if header is None or data_file is None:
-        return None
-    offset = header.vox_offset if data_file == path else 0
-    offset = int(offset) if math.isfinite(offset) and offset > 0 else 0
-    compression = "gzip" if data_file.lower().endswith(".gz") else None
-    return DataLayout(data_file, offset, compression, header.stored_bytes())
-
-
-def _metaimage_layout(path: str) -> DataLayout | None:
-    text = text_header(path)
-    fields = metaimage_fields(text)
-    compressed = fields.get("CompressedData", "False").lower() == "true"
-    compression = "gzip" if compressed else None
-    data_file = fields.get("ElementDataFile", "")
-    if data_file == "LOCAL":
-        match = re.search(r"^[ \t]*ElementDataFile[ \t]*=.*?\n", text, re.MULTILINE)
-        return DataLayout(path, match.end() if match else 0, compression)
-    if not data_file or " " in data_file or data_file.upper().startswith("LIST"):
-        return None  # a list or pattern of slice files: not checked here
-    skip = _int(fields.get("HeaderSize", "0"))
-    return DataLayout(os.path.join(os.path.dirname(path), data_file), max(skip, 0), compression)
-
-
-def _nrrd_layout(path: str) -> DataLayout | None:
-    text = text_header(path)
-    fields = nrrd_fields(text)
-    compression = {"raw": None, "gzip": "gzip", "gz": "gzip"}.get(
-        fields.get("encoding", "raw").lower(), "other"
-    )
-    if compression == "other":
-        return None  # text, hex and bzip2 encodings: sizes not checked here
-    data_file = fields.get("data file", fields.get("datafile"))
-    if data_file is None:
-        blank = re.search(r"\r?\n\r?\n", text)
-        return DataLayout(path, blank.end(), compression) if blank else None
-    if data_file.upper().startswith("LIST") or "%" in data_file or " " in data_file:
-        return None  # one file per slice: not checked here
-    skip = _int(fields.get("byte skip", "0"))  # -1: the data are the last bytes
-    return DataLayout(os.path.join(os.path.dirname(path), data_file), max(skip, 0), compression)
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return 0
 
 
 def inflate_count(path: str, chunk: int = 1 << 20) -> tuple[int, bool]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import rawheader
+from . import datalayout, rawheader
 from .errors import ReadError
 
 if TYPE_CHECKING:
@@ -165,8 +165,9 @@ def check_header(header: ImageHeader) -> None:
 def check_data_fits(header: ImageHeader) -> None:
     """Raise :class:`ReadError` if the file cannot hold the voxels its header promises.
 
-    Exact for uncompressed NIfTI, Analyze, MetaImage and NRRD; a deflate bound and the
-    gzip trailer for compressed ones; for every file, the image must fit in available memory.
+    Exact for uncompressed NIfTI, Analyze, MetaImage, NRRD, MRC, GIPL, binary VTK, BMP;
+    strips and tiles within the file for TIFF; an end for JPEG; a deflate bound and a
+    whole stream for gzip; for every file, the image must fit in available memory.
     """
     path = header.path
     in_memory = math.prod(header.size) * header.voxel_bytes
@@ -178,9 +179,11 @@ def check_data_fits(header: ImageHeader) -> None:
             f"({'x'.join(map(str, header.size))}), "
             f"more than the {_human(available)} of memory available",
         )
-    layout = rawheader.data_layout(path, header.io_name)
+    layout = datalayout.data_layout(path, header.io_name, in_memory)
     if layout is None:
         return
+    if layout.problem is not None:
+        raise ReadError(path, layout.problem)
     # On disk, not in memory: SimpleITK may widen (scaled integers read as float).
     expected = layout.stored_bytes if layout.stored_bytes is not None else in_memory
     try:
