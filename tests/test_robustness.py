@@ -606,3 +606,17 @@ def test_200_reads_do_not_grow_memory(tmp_path, ext, extent):
     before, after = int(out[0]), int(out[1])
     print(f"{ext} {extent}: RSS {before >> 20} MiB -> {after >> 20} MiB over 200 reads")
     assert after - before < 16 << 20, f"RSS grew {(after - before) >> 20} MiB over 200 reads"
+
+
+def test_an_unforeseen_failure_is_still_a_read_error(tmp_path, monkeypatch):
+    """An exception inside the pipeline (as a size VTK cannot index once raised) must not
+    come back as an empty image."""
+    path = _write(tmp_path, "good.mha")
+
+    def broken(header):
+        raise OverflowError("not foreseen")
+
+    monkeypatch.setattr(sitkvtk.reader, "check_header", broken)
+    with pytest.raises(sitkvtk.ReadError) as caught:
+        sitkvtk.read(path)
+    assert caught.value.filename == path

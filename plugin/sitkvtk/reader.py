@@ -327,4 +327,6 @@ def _update(reader: SimpleITKReader, path, extent, time_step) -> vtkImageData:
         raise reader.last_error
     result = vtkImageData()
     result.ShallowCopy(reader.GetOutputDataObject(0))
+    if result.GetNumberOfPoints() == 0:  # a failure no ReadError described: never empty data
+        raise ReadError(path, "the pipeline failed (see VTK's error output)")
     return result
