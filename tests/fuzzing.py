@@ -232,6 +232,19 @@ def gzipped(data: bytes) -> bytes:
     return gzip.compress(data, mtime=0)
 
 
+@st.composite
+def nifti_gz_mutant(draw, base: bytes) -> bytes:
+    """A mutant of ``base`` (.nii) compressed, and half the time its gzip stream damaged:
+    a byte changed or the stream cut short."""
+    data = bytearray(gzipped(draw(nifti_mutant(base))))
+    damage = draw(st.sampled_from(["none", "none", "byte", "cut"]))
+    if damage == "byte":
+        data[draw(st.integers(10, len(data) - 1))] = draw(st.integers(0, 255))
+    elif damage == "cut":
+        data = data[: draw(st.integers(10, len(data) - 1))]
+    return bytes(data)
+
+
 # Values for "key = value" / "key: value" header lines.
 TEXT_TOKENS = [
     "",
