@@ -117,3 +117,31 @@ def test_direct_box_read_equals_the_box_of_a_whole_read(tmp_path, dtype):
         np.testing.assert_array_equal(got, data[step, 3:4, 1:7, 2:6])
         whole = sitk.GetArrayFromImage(sitk.ReadImage(path))[step]
         np.testing.assert_array_equal(got, whole[3:4, 1:7, 2:6])
+
+
+@pytest.mark.parametrize("use_libz", [True, False], ids=["libz", "python-gzip"])
+def test_inflate_reads_whole_streams_and_reports_damaged_ones(tmp_path, monkeypatch, use_libz):
+    import gzip
+    import zlib
+
+    from sitkvtk import inflate
+
+    if not use_libz:
+        monkeypatch.setattr(inflate, "_LIBZ", None)
+    elif inflate._LIBZ is None:
+        pytest.fail("no system libz found: the fast path is not exercised")
+    payload = np.arange(300_000, dtype=np.int32).tobytes()
+    path = tmp_path / "data.gz"
+    path.write_bytes(gzip.compress(payload))
+    target = bytearray(len(payload) - 1000)
+    assert inflate.inflate_into(str(path), 1000, memoryview(target)) == len(target)
+    assert bytes(target) == payload[1000:]
+
+    longer = bytearray(len(payload) + 10)  # the stream ends first
+    assert inflate.inflate_into(str(path), 0, memoryview(longer)) == len(payload)
+
+    damaged = bytearray(gzip.compress(payload))
+    damaged[-8] ^= 0xFF  # the CRC
+    path.write_bytes(bytes(damaged))
+    with pytest.raises((OSError, zlib.error)):
+        inflate.inflate_into(str(path), 0, memoryview(bytearray(len(payload))))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ReadError
+from .inflate import inflate_into
 from .header import ImageHeader
 
 _DTYPES = {  # NIfTI datatype code -> (numpy type, components)
@@ -25,7 +26,6 @@ _DTYPES = {  # NIfTI datatype code -> (numpy type, components)
     64: (np.float64, 1), 256: (np.int8, 1), 512: (np.uint16, 1), 768: (np.uint32, 1),
     1024: (np.int64, 1), 1280: (np.uint64, 1), 128: (np.uint8, 3), 2304: (np.uint8, 4),
 }
-_CHUNK = 1 << 24  # inflate 16 MiB at a time
 
 
 @dataclass(frozen=True)
@@ -114,13 +114,7 @@ def read_volume(header: ImageHeader, layout: PlainLayout, step: int, out: np.nda
     filled = 0
     try:
         if layout.compressed:
-            with gzip.open(header.path, "rb") as stream:
-                stream.seek(start)
-                while filled < layout.volume_bytes:
-                    count = stream.readinto(target[filled : filled + _CHUNK])
-                    if not count:
-                        break
-                    filled += count
+            filled = inflate_into(header.path, start, target)
         else:
             with open(header.path, "rb") as stream:
                 stream.seek(start)
@@ -129,7 +123,7 @@ def read_volume(header: ImageHeader, layout: PlainLayout, step: int, out: np.nda
                     if not count:
                         break
                     filled += count
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
+    except OSError as error:
         raise ReadError(header.path, f"cannot read the voxels ({error})") from None
     if filled < layout.volume_bytes:
         raise ReadError(
