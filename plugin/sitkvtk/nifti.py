@@ -1,11 +1,10 @@
-"""NIfTI voxels read straight into one preallocated image.
+"""Where a NIfTI file keeps voxels that need no conversion (for :mod:`sitkvtk.direct`).
 
 SimpleITK's NIfTI reader decodes a whole file into niftilib's own buffer and then
 copies it into the ITK image, so a whole read peaks at twice the image. For the
 plain case -- one scalar or RGB(A) pixel per voxel, no intensity scaling, a pixel
 type SimpleITK itself reports -- the voxels on disk are exactly the voxels SimpleITK
-would return, so they are read (or inflated, for .nii.gz) into the image's buffer
-directly. Anything else goes through SimpleITK.
+would return, and are read directly. Anything else goes through SimpleITK.
 """
 
 from __future__ import annotations
@@ -13,12 +12,10 @@ from __future__ import annotations
 import gzip
 import math
 import struct
-from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ReadError
-from .inflate import inflate_into
+from .direct import DirectLayout
 from .header import ImageHeader
 
 _DTYPES = {  # NIfTI datatype code -> (numpy type, components)
@@ -28,16 +25,7 @@ _DTYPES = {  # NIfTI datatype code -> (numpy type, components)
 }
 
 
-@dataclass(frozen=True)
-class PlainLayout:
-    offset: int  # byte offset of the first voxel
-    dtype: np.dtype  # with the file's byte order
-    components: int
-    volume_bytes: int
-    compressed: bool
-
-
-def plain_layout(header: ImageHeader) -> PlainLayout | None:
+def plain_layout(header: ImageHeader) -> DirectLayout | None:
     """The layout of a .nii / .nii.gz file whose voxels need no conversion, else None."""
     path = header.path
     lower = path.lower()
@@ -64,7 +52,8 @@ def plain_layout(header: ImageHeader) -> PlainLayout | None:
     if tuple(volume) != tuple(header.volume_size) or dims[3:4] not in ([], [header.time_steps]):
         return None
     volume_bytes = math.prod(volume) * np.dtype(dtype).itemsize * components
-    return PlainLayout(offset, np.dtype(dtype).newbyteorder(endian), components, volume_bytes, compressed)
+    return DirectLayout(path, offset, np.dtype(dtype).newbyteorder(endian), components, volume_bytes,
+                        compressed)
 
 
 def _parse(raw: bytes):
@@ -87,67 +76,3 @@ def _parse(raw: bytes):
     slope = slope if math.isfinite(slope) else 0.0
     inter = inter if math.isfinite(inter) else 0.0
     return [int(d) for d in dim[1 : ndim + 1]], code, int(bitpix), int(offset), slope, inter, endian
-
-
-def stored_bytes(path: str) -> int | None:
-    """Bytes of voxel data the header of a .nii/.nii.gz/.hdr file describes on disk.
-
-    Not what SimpleITK returns: a scaled int16 file holds 2 bytes per voxel and reads as float32.
-    """
-    try:
-        with (gzip.open if path.lower().endswith(".gz") else open)(path, "rb") as stream:
-            fields = _parse(stream.read(348))
-    except (OSError, EOFError):
-        return None
-    if fields is None or fields[2] <= 0:
-        return None
-    dims, bitpix = fields[0], fields[2]
-    return math.prod(max(d, 1) for d in dims) * bitpix // 8
-
-
-def read_volume(header: ImageHeader, layout: PlainLayout, step: int, out: np.ndarray) -> None:
-    """Fill ``out`` (the image's own buffer) with volume ``step``."""
-    target = memoryview(out.reshape(-1).view(np.uint8))
-    if target.nbytes != layout.volume_bytes:
-        raise ValueError("output buffer does not match the volume")
-    start = layout.offset + step * layout.volume_bytes
-    filled = 0
-    try:
-        if layout.compressed:
-            filled = inflate_into(header.path, start, target)
-        else:
-            with open(header.path, "rb") as stream:
-                stream.seek(start)
-                while filled < layout.volume_bytes:
-                    count = stream.readinto(target[filled:])
-                    if not count:
-                        break
-                    filled += count
-    except OSError as error:
-        raise ReadError(header.path, f"cannot read the voxels ({error})") from None
-    if filled < layout.volume_bytes:
-        raise ReadError(
-            header.path,
-            f"the file is truncated: {layout.volume_bytes} bytes of voxels expected, {filled} found",
-        )
-    if not layout.dtype.isnative:
-        out.byteswap(inplace=True)
-
-
-def read_box(header: ImageHeader, layout: PlainLayout, start, size, step: int) -> np.ndarray:
-    """Voxels ``start .. start + size`` (x, y, z) of volume ``step`` of an uncompressed file.
-
-    Through a memory map: only the pages of the box are read (SimpleITK's own streamed
-    NIfTI read of one slice costs several times more).
-    """
-    nx, ny, nz = header.volume_size
-    shape = (nz, ny, nx) + ((layout.components,) if layout.components > 1 else ())
-    try:
-        volume = np.memmap(header.path, dtype=layout.dtype, mode="r",
-                           offset=layout.offset + step * layout.volume_bytes, shape=shape)
-    except (OSError, ValueError) as error:
-        raise ReadError(header.path, f"cannot read the voxels ({error})") from None
-    (x0, y0, z0), (sx, sy, sz) = start, size
-    box = np.array(volume[z0 : z0 + sz, y0 : y0 + sy, x0 : x0 + sx], dtype=layout.dtype.newbyteorder("="))
-    del volume  # unmaps the file
-    return box

@@ -1,4 +1,4 @@
-"""The NIfTI direct read: used where the voxels need no conversion, identical to SimpleITK."""
+"""Direct reads (NIfTI, MetaImage, NRRD): used where the voxels need no conversion, identical to SimpleITK."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import SimpleITK as sitk
 from synthetic import index_values, oblique_image, vtk_values
 
 import sitkvtk
-from sitkvtk import nifti
+from sitkvtk import direct, nifti
 from sitkvtk.header import read_header
 
 
@@ -95,9 +95,8 @@ def test_direct_read_reports_a_short_file(tmp_path):
     layout = nifti.plain_layout(header)
     with open(path, "r+b") as stream:
         stream.truncate(layout.offset + 100)
-    out = np.empty((20, 20, 20), np.int16)
     with pytest.raises(sitkvtk.ReadError, match="truncated"):
-        nifti.read_volume(header, layout, 0, out)
+        direct.read_volume(header, layout, 0)
 
 
 @pytest.mark.parametrize("dtype", ["<i2", ">f4"])
@@ -145,3 +144,42 @@ def test_inflate_reads_whole_streams_and_reports_damaged_ones(tmp_path, monkeypa
     path.write_bytes(bytes(damaged))
     with pytest.raises((OSError, zlib.error)):
         inflate.inflate_into(str(path), 0, memoryview(bytearray(len(payload))))
+
+
+@pytest.mark.parametrize("ext", [".mha", ".mhd", ".nrrd", ".nhdr"])
+@pytest.mark.parametrize("dtype", [np.int16, np.uint8, np.float64, np.int64])
+def test_metaimage_and_nrrd_direct_reads_equal_simpleitk(tmp_path, ext, dtype):
+    path = str(tmp_path / f"image{ext}")
+    image = oblique_image(dtype, 3, size=(9, 8, 7))
+    sitk.WriteImage(image, path)
+    layout = direct.direct_layout(read_header(path))
+    assert layout is not None and not layout.compressed  # the direct path is taken
+    np.testing.assert_array_equal(vtk_values(sitkvtk.read(path)), sitk.GetArrayViewFromImage(image))
+    box = sitkvtk.read(path, extent=(2, 6, 1, 5, 3, 4))
+    np.testing.assert_array_equal(vtk_values(box), sitk.GetArrayViewFromImage(image)[3:5, 1:6, 2:7])
+
+
+def test_big_endian_nrrd_direct_read(tmp_path):
+    values = index_values((4, 5, 6), 1, np.int32)
+    path = tmp_path / "big.nrrd"
+    header = ("NRRD0004\ntype: int32\ndimension: 3\nspace: left-posterior-superior\n"
+              "sizes: 6 5 4\nspace directions: (0.5,0,0) (0,0.7,0) (0,0,1.5)\n"
+              "kinds: domain domain domain\nendian: big\nencoding: raw\n"
+              "space origin: (1,2,3)\n\n")
+    path.write_bytes(header.encode() + values.astype(">i4").tobytes())
+    assert direct.direct_layout(read_header(str(path))) is not None
+    np.testing.assert_array_equal(vtk_values(sitkvtk.read(str(path))), values)
+    np.testing.assert_array_equal(vtk_values(sitkvtk.read(str(path))), sitk.GetArrayFromImage(sitk.ReadImage(str(path))))
+
+
+@pytest.mark.parametrize("ext", [".mha", ".nrrd"])
+def test_vector_and_compressed_files_go_through_simpleitk(tmp_path, ext):
+    vector = str(tmp_path / f"vector{ext}")
+    sitk.WriteImage(oblique_image(np.float32, 3, ncomp=3), vector)
+    packed = str(tmp_path / f"packed{ext}")
+    sitk.WriteImage(oblique_image(np.int16, 3), packed, useCompression=True)
+    if ext == ".nrrd":
+        assert direct.direct_layout(read_header(vector)) is None
+    assert direct.direct_layout(read_header(packed)) is None
+    for path in (vector, packed):
+        np.testing.assert_array_equal(vtk_values(sitkvtk.read(path)), sitk.GetArrayFromImage(sitk.ReadImage(path)))
