@@ -13,7 +13,7 @@ from typing import Callable, Protocol
 import numpy as np
 import SimpleITK as sitk
 
-from . import nifti
+from . import direct
 from .errors import ReadError
 from .fidelity import restore_nonfinite, simpleitk_file_name
 from .header import ImageHeader, itk_reason, read_header
@@ -54,12 +54,15 @@ class FileSource:
         if not self._fits:  # once per header: the file cannot change under one source
             check_data_fits(header)
             self._fits = True
-        layout = nifti.plain_layout(header)
+        layout = direct.direct_layout(header)
         if layout is not None:
             if list(size) == list(header.volume_size):
-                return self._read_plain_nifti(layout, step, progress)
+                volume = direct.read_volume(header, layout, step)
+                if progress is not None:
+                    progress(1.0)
+                return volume
             if not layout.compressed:
-                return nifti.read_box(header, layout, start, size, step)
+                return direct.read_box(header, layout, start, size, step)
         dim = header.dimension
         box = (list(start), list(size))
         reader = sitk.ImageFileReader()
@@ -83,20 +86,6 @@ class FileSource:
                 # that Python cannot collect, keeping the caller (and its output) alive.
                 reader.RemoveAllCommands()
         return restore_nonfinite(header, image, *box, step)
-
-    def _read_plain_nifti(self, layout, step, progress) -> np.ndarray:
-        """One whole volume of a plain NIfTI file, read straight into a (z, y, x[, c]) array.
-
-        np.empty, not a SimpleITK image: SimpleITK zero-fills what it allocates, which
-        costs a second pass over the memory.
-        """
-        nx, ny, nz = self.header.volume_size
-        shape = (nz, ny, nx) + ((self.header.components,) if self.header.components > 1 else ())
-        volume = np.empty(shape, dtype=self.header.component_dtype)
-        nifti.read_volume(self.header, layout, step, volume)
-        if progress is not None:
-            progress(1.0)
-        return volume
 
 
 class FileSeriesSource:
