@@ -126,8 +126,8 @@ def test_inflate_reads_whole_streams_and_reports_damaged_ones(tmp_path, monkeypa
     from sitkvtk import inflate
 
     if not use_libz:
-        monkeypatch.setattr(inflate, "_LIBZ", None)
-    elif inflate._LIBZ is None:
+        monkeypatch.setattr(inflate, "_LIBZ", False)
+    elif not inflate._load_libz():
         pytest.fail("no system libz found: the fast path is not exercised")
     payload = np.arange(300_000, dtype=np.int32).tobytes()
     path = tmp_path / "data.gz"

@@ -3,7 +3,6 @@
 from .bridge import image_from_vtk_image, vtk_image_from_image
 from .errors import ReadError, WriteError
 from .reader import SimpleITKReader, read
-from .writer import SimpleITKWriter, write
 
 __all__ = [
     "ReadError",
@@ -16,3 +15,13 @@ __all__ = [
     "write",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # The writer (and the temporary-file machinery it needs) loads on first use:
+    # readers pay only for reading.
+    if name in ("SimpleITKWriter", "write"):
+        from . import writer
+
+        return getattr(writer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

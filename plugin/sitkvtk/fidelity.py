@@ -16,8 +16,6 @@ import contextlib
 import gzip
 import math
 import os
-import shutil
-import tempfile
 import zlib
 
 import numpy as np
@@ -38,6 +36,9 @@ def simpleitk_file_name(path: str):
     if twin is None or not os.path.exists(twin):
         yield path
         return
+    import shutil  # only for this rare case
+    import tempfile
+
     folder = tempfile.mkdtemp(prefix="sitkvtk-")
     try:
         suffix = path[-7:]

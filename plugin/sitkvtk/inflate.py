@@ -9,7 +9,6 @@ the stream's CRC and length at its end.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gzip
 import os
 
@@ -17,6 +16,8 @@ _CHUNK = 1 << 30  # gzread takes an unsigned int length
 
 
 def _load_libz():
+    import ctypes.util  # runs ldconfig: only when a file is first inflated
+
     name = ctypes.util.find_library("z")
     if name is None:
         return None
@@ -37,7 +38,7 @@ def _load_libz():
         return None
 
 
-_LIBZ = _load_libz()
+_LIBZ = None  # loaded on first use; False when there is none
 
 
 def inflate_into(path: str, start: int, target: memoryview) -> int:
@@ -46,7 +47,10 @@ def inflate_into(path: str, start: int, target: memoryview) -> int:
     Fewer than ``len(target)`` means the stream ended early. Raises ``OSError`` for a
     damaged stream.
     """
+    global _LIBZ
     if _LIBZ is None:
+        _LIBZ = _load_libz() or False
+    if not _LIBZ:
         return _inflate_with_python(path, start, target)
     handle = _LIBZ.gzopen(os.fsencode(path), b"rb")
     if not handle:

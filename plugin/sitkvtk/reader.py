@@ -17,7 +17,6 @@ from vtkmodules.vtkCommonExecutionModel import (
 )
 
 from .bridge import SCALARS_NAME, set_geometry, voxels_size, vtk_array_from_voxels
-from .dicom import add_dicom_field_data
 from .errors import ReadError, quiet_vtk
 from .header import ImageHeader, check_coordinate_system
 from .pieces import holds_nothing, split_mode
@@ -201,7 +200,10 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         output.Initialize()
         set_geometry(output, spacing, origin, direction, extent)
         output.GetPointData().SetScalars(array)
-        add_dicom_field_data(output, header.metadata)
+        if header.io_name == "GDCMImageIO":
+            from .dicom import add_dicom_field_data  # DICOM code loads only for DICOM
+
+            add_dicom_field_data(output, header.metadata)
         if header.time_steps > 1 and not self._steps_as_components(header):
             output.GetInformation().Set(vtkDataObject.DATA_TIME_STEP(), header.time_values()[step])
         return 1
