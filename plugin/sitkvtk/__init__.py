@@ -2,7 +2,8 @@
 
 from .bridge import image_from_vtk_image, vtk_image_from_image
 from .errors import ReadError, WriteError
-from .reader import SimpleITKReader, read
+from .oneshot import read
+from .reader import SimpleITKReader
 
 __all__ = [
     "ReadError",

@@ -81,7 +81,7 @@ def _convert(source: str, target: str, force: bool) -> int:
     if os.path.lexists(target) and not force:
         raise OSError(f"{target}: exists; use --force to overwrite")
     from .header import read_header
-    from .reader import read
+    from .oneshot import read
     from .writer import write
 
     steps = read_header(source).time_steps
