@@ -151,8 +151,25 @@ def open_source(
         path = path[0]
     path = os.fspath(path)
     check_path(path)  # before anything opens it: a pipe would block
+    if not _may_be_dicom(path):
+        return FileSource(path)
     # Imported here: the DICOM sources build on FileSource, defined in this module.
     from .dicomsource import open_dicom
 
     source = open_dicom(path, series_id, whole_series)
     return source if source is not None else FileSource(path)
+
+
+def _may_be_dicom(path: str) -> bool:
+    """A folder, a file with DICOM's "DICM" mark, or a name DICOM files carry: worth the
+    DICOM probe (the DICOM modules are not even imported for other files)."""
+    if os.path.isdir(path):
+        return True
+    extension = os.path.splitext(path)[1].lower()
+    if extension in ("", ".dcm", ".dicom", ".ima", ".img") or extension[1:].isdigit():
+        return True
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(132)[128:] == b"DICM"
+    except OSError:
+        return True  # let the probe report it
