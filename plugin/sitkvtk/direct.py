@@ -4,8 +4,8 @@ Uncompressed NIfTI, MetaImage and NRRD (and gzip NIfTI, whole volumes) whose vox
 need no conversion: no scaling, a pixel type and component count SimpleITK itself
 reports, components interleaved. Then
 
-- a whole volume is read (or inflated) into one ``np.empty`` buffer: SimpleITK's NIfTI
-  read peaks at twice the image, and any SimpleITK image is zero-filled first;
+- a whole NIfTI volume is read (or inflated) into one ``np.empty`` buffer: SimpleITK's
+  NIfTI read peaks at twice the image (its MetaImage and NRRD reads do not, and are used);
 - a box is copied out of a memory map of the file: only its pages are read. SimpleITK
   streams NIfTI slices several times slower and NRRD not at all (a slice costs the file).
 

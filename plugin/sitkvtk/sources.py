@@ -56,12 +56,15 @@ class FileSource:
             self._fits = True
         layout = direct.direct_layout(header)
         if layout is not None:
-            if list(size) == list(header.volume_size):
+            whole = list(size) == list(header.volume_size)
+            # Whole volumes directly only for NIfTI, whose SimpleITK read peaks at twice the
+            # image; SimpleITK reads MetaImage and NRRD volumes as fast, at once the image.
+            if whole and header.io_name == "NiftiImageIO":
                 volume = direct.read_volume(header, layout, step)
                 if progress is not None:
                     progress(1.0)
                 return volume
-            if not layout.compressed:
+            if not whole and not layout.compressed:
                 return direct.read_box(header, layout, start, size, step)
         dim = header.dimension
         box = (list(start), list(size))
