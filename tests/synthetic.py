@@ -87,3 +87,17 @@ def sitk_world(image: sitk.Image, index) -> np.ndarray:
     """SimpleITK's world point of ``index``, padded to 3-D."""
     point = list(image.TransformIndexToPhysicalPoint([int(i) for i in index]))
     return np.array(point + [0.0] * (3 - len(point)))
+
+
+def distance_image(size) -> sitk.Image:
+    """Distance (mm) of each voxel's world position from the grid's world centre, on the
+    oblique grid: its contour at r is a sphere of radius r wherever the image lies."""
+    image = oblique_image(np.float32, size=size)
+    ijk = np.stack(np.meshgrid(*[np.arange(n) for n in size], indexing="ij"), -1).reshape(-1, 3)
+    matrix = np.reshape(image.GetDirection(), (3, 3)) @ np.diag(image.GetSpacing())
+    world = np.array(image.GetOrigin()) + ijk @ matrix.T
+    centre = np.array(image.GetOrigin()) + matrix @ ((np.array(size) - 1) / 2)
+    distance = np.linalg.norm(world - centre, axis=1).reshape(size).transpose(2, 1, 0)
+    result = sitk.GetImageFromArray(distance.astype(np.float32))
+    result.CopyInformation(image)
+    return result

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from synthetic import oblique_image, sitk_world
-from test_paraview import _pv_env, _tool, _write
+from pvtools import pv_env, tool
+from synthetic import distance_image, oblique_image, sitk_world
+from test_paraview import _write
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
 import sitkvtk
@@ -35,20 +36,6 @@ ISO = 12.5
 
 
 # -- helpers --------------------------------------------------------------------------
-def _ball(size) -> sitk.Image:
-    """Distance (mm) of each voxel's world position from the grid's world centre, on the
-    oblique grid: its contours are spheres that cross every piece boundary."""
-    image = oblique_image(np.float32, size=size)
-    ijk = np.stack(np.meshgrid(*[np.arange(n) for n in size], indexing="ij"), -1).reshape(-1, 3)
-    matrix = np.reshape(image.GetDirection(), (3, 3)) @ np.diag(image.GetSpacing())
-    world = np.array(image.GetOrigin()) + ijk @ matrix.T
-    centre = np.array(image.GetOrigin()) + matrix @ ((np.array(size) - 1) / 2)
-    distance = np.linalg.norm(world - centre, axis=1).reshape(size).transpose(2, 1, 0)
-    ball = sitk.GetImageFromArray(distance.astype(np.float32))
-    ball.CopyInformation(image)
-    return ball
-
-
 def _world_of(image: sitk.Image, extent) -> np.ndarray:
     """World positions of the points of ``extent``, VTK order, from SimpleITK's geometry."""
     matrix = np.reshape(image.GetDirection(), (3, 3)) @ np.diag(image.GetSpacing())
@@ -214,9 +201,9 @@ def _load(folder: Path, kind: str, mode: str, ranks: int) -> list[dict]:
 def _pv_mpi(tmp_path: Path, name: str, files, ghosts: int, ranks: int) -> Path:
     out = tmp_path / name
     out.mkdir()
-    launcher = [] if ranks == 1 else [_tool("mpiexec"), "--oversubscribe", "-n", str(ranks)]
-    command = [*launcher, _tool("pvbatch"), str(PV_MPI), str(out), *map(str, files), str(ISO), str(ghosts)]
-    result = subprocess.run(command, env=_pv_env(), cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    launcher = [] if ranks == 1 else [tool("mpiexec"), "--oversubscribe", "-n", str(ranks)]
+    command = [*launcher, tool("pvbatch"), str(PV_MPI), str(out), *map(str, files), str(ISO), str(ghosts)]
+    result = subprocess.run(command, env=pv_env(), cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "pv_mpi done" in result.stdout, result.stdout + result.stderr
     assert json.loads((out / "ranks.json").read_text()) == {"ranks": ranks}
     return out
@@ -246,7 +233,7 @@ def volumes(tmp_path_factory):
     """The two generated files, and what serial pvbatch (one rank) makes of them."""
     folder = tmp_path_factory.mktemp("mpi")
     values = _write(folder, oblique_image(np.float32, size=VALUES_SIZE), "values.nii")
-    ball = _write(folder, _ball(SPHERE_SIZE), "ball.mha")
+    ball = _write(folder, distance_image(SPHERE_SIZE), "ball.mha")
     serial = _pv_mpi(folder, "serial", [values, ball], 0, 1)
     return values, ball, serial
 

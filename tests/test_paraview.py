@@ -4,15 +4,14 @@ world-space outputs (sitkvtk.world) it is built on, checked in plain VTK first."
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from synthetic import oblique_image, rotation_3d, sitk_world
+from pvtools import pv_env, tool
+from synthetic import distance_image, oblique_image, rotation_3d, sitk_world
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkObject
 from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
@@ -62,20 +61,6 @@ def _index_value(index, size) -> np.ndarray:
 def _continuous_index(image: sitk.Image, points) -> np.ndarray:
     matrix = np.reshape(image.GetDirection(), (3, 3)) @ np.diag(image.GetSpacing())
     return (np.asarray(points) - np.array(image.GetOrigin())) @ np.linalg.inv(matrix).T
-
-
-def _sphere_image(size=(22, 19, 15)) -> sitk.Image:
-    """Distance (mm) of each voxel's world position from the grid's world centre: a contour
-    at r is a sphere of radius r wherever the image lies."""
-    image = oblique_image(np.float32, size=size)
-    ijk = np.stack(np.meshgrid(*[np.arange(n) for n in size], indexing="ij"), -1).reshape(-1, 3)
-    matrix = np.reshape(image.GetDirection(), (3, 3)) @ np.diag(image.GetSpacing())
-    world = np.array(image.GetOrigin()) + ijk @ matrix.T
-    centre = np.array(image.GetOrigin()) + matrix @ ((np.array(size) - 1) / 2)
-    distance = np.linalg.norm(world - centre, axis=1).reshape(size).transpose(2, 1, 0)
-    sphere = sitk.GetImageFromArray(distance.astype(np.float32))
-    sphere.CopyInformation(image)
-    return sphere
 
 
 # -- world-space outputs in plain VTK ------------------------------------------------------
@@ -220,35 +205,16 @@ def test_unreadable_file_leaves_an_empty_output_and_names_the_file(tmp_path):
 
 
 # -- ParaView, for real -------------------------------------------------------------------
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is not installed, and CI must run the ParaView tests")
-        pytest.skip(f"{name} is not installed")
-    return path
-
-
-def _pv_env() -> dict[str, str]:
-    """The one line of set-up the README documents, and nothing from the test venv."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "plugin"), str(ROOT / ".pvsite")])
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-    return env
-
-
 def _run(command, tmp_path, *, timeout=180) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, env=_pv_env(), cwd=tmp_path, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(command, env=pv_env(), cwd=tmp_path, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
 
 def _pvbatch(tmp_path, command, *arguments, launcher=(), xvfb=False):
     out = tmp_path / f"{command}.json"
-    prefix = [_tool("xvfb-run"), "-a"] if xvfb else []
-    result = _run([*prefix, *launcher, _tool("pvbatch"), str(PV_CHECKS), command, str(out), *arguments], tmp_path)
+    prefix = [tool("xvfb-run"), "-a"] if xvfb else []
+    result = _run([*prefix, *launcher, tool("pvbatch"), str(PV_CHECKS), command, str(out), *arguments], tmp_path)
     assert f"pv_checks done {command}" in result.stdout, result.stdout + result.stderr
     return json.loads(out.read_text()), result
 
@@ -292,7 +258,7 @@ def test_pvbatch_reads_like_sitkvtk(tmp_path):
 
 @pytest.mark.paraview
 def test_pvbatch_contour_lies_where_the_world_space_contour_lies(tmp_path):
-    path = _write(tmp_path, _sphere_image(), "sphere.nii.gz")
+    path = _write(tmp_path, distance_image((22, 19, 15)), "sphere.nii.gz")
     seen, _ = _pvbatch(tmp_path, "contour", path, "5.5")
     reference = vtkFlyingEdges3D()  # honours the direction matrix
     reference.SetInputData(sitkvtk.read(path))
@@ -338,7 +304,7 @@ def test_paraview_gui_opens_a_file_through_the_plugin(tmp_path):
     png = tmp_path / "gui.png"
     env_script = [
         "env", f"SITKVTK_GUI_FILE={path}", f"SITKVTK_GUI_PNG={png}",
-        _tool("xvfb-run"), "-a", _tool("paraview"), f"--script={ROOT / 'tests' / 'pv_gui.py'}", "--exit",
+        tool("xvfb-run"), "-a", tool("paraview"), f"--script={ROOT / 'tests' / 'pv_gui.py'}", "--exit",
     ]
     result = _run(env_script, tmp_path, timeout=240)
     # The GUI exits 0 even when a script fails: the script's last line proves it ran.
@@ -365,7 +331,7 @@ def test_pvbatch_reports_a_corrupt_file_and_goes_on(tmp_path):
 def test_mpi_pvbatch_ranks_load_the_plugin_and_stream_pieces(tmp_path, ranks):
     image = oblique_image(np.float32, size=(12, 10, 8))
     path = _write(tmp_path, image, "oblique.nii.gz")
-    seen, _ = _pvbatch(tmp_path, "modes", path, launcher=(_tool("mpiexec"), "-n", str(ranks)))
+    seen, _ = _pvbatch(tmp_path, "modes", path, launcher=(tool("mpiexec"), "-n", str(ranks)))
     for mode, result in seen.items():
         reader = _world_reader(path, mode)
         reader.Update()
@@ -380,7 +346,7 @@ def test_mpi_pvbatch_ranks_load_the_plugin_and_stream_pieces(tmp_path, ranks):
 @pytest.mark.paraview
 def test_pv_slice_example_saves_a_picture_of_the_sample(tmp_path):
     png = tmp_path / "slice.png"
-    command = [_tool("xvfb-run"), "-a", _tool("pvpython"), str(ROOT / "examples" / "pv_slice.py"), "-o", str(png)]
+    command = [tool("xvfb-run"), "-a", tool("pvpython"), str(ROOT / "examples" / "pv_slice.py"), "-o", str(png)]
     result = _run(command, tmp_path)
     assert "vtkStructuredGrid, 774144 points" in result.stdout, result.stdout + result.stderr
     pixels = _png(png)

@@ -20,6 +20,7 @@ import numpy as np
 import pydicom
 import pytest
 import SimpleITK as sitk
+from pvtools import pv_env, tool
 from synthetic import corners, index_values, oblique_image, rotation_3d, vtk_world
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
@@ -41,22 +42,11 @@ SPACING_4D = (0.9, 1.4, 2.2, 0.75)
 
 
 # -- running pvbatch ----------------------------------------------------------------------
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is not installed, and CI must run the ParaView tests")
-        pytest.skip(f"{name} is not installed")
-    return path
-
-
 def _pvbatch(folder: Path, command: str, *arguments) -> tuple[dict, str]:
     """Run one command of pv_dicom_time.py with the README's one line of set-up."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "plugin"), str(ROOT / ".pvsite")])
+    env = pv_env()
     out = folder / f"{command}.json"
-    command_line = [_tool("pvbatch"), str(SCRIPT), command, str(out), *map(str, arguments)]
+    command_line = [tool("pvbatch"), str(SCRIPT), command, str(out), *map(str, arguments)]
     result = subprocess.run(command_line, env=env, cwd=folder, capture_output=True, text=True,
                             timeout=300)
     log = result.stdout + result.stderr

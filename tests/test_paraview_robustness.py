@@ -14,7 +14,7 @@ import pytest
 import SimpleITK as sitk
 
 from synthetic import oblique_image
-from test_paraview import _pv_env, _tool
+from pvtools import pv_env, tool
 
 SCRIPT = Path(__file__).resolve().parent / "pv_robustness.py"
 
@@ -51,8 +51,8 @@ def test_pvbatch_reports_each_bad_file_and_goes_on(tmp_path):
     bad = _bad_files(tmp_path)
     out = tmp_path / "seen.json"
     result = subprocess.run(
-        [_tool("pvbatch"), str(SCRIPT), str(out), good, *bad],
-        env=_pv_env(),
+        [tool("pvbatch"), str(SCRIPT), str(out), good, *bad],
+        env=pv_env(),
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -9,30 +9,21 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from pvtools import tool
 from synthetic import corners, oblique_image
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _pvbatch() -> str:
-    found = shutil.which("pvbatch")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("pvbatch is not installed (CI must run the ParaView tests)")
-        pytest.skip("ParaView (pvbatch) is not installed")
-    return found
-
-
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
-    pvbatch = _pvbatch()
+    pvbatch = tool("pvbatch")
     folder = tmp_path_factory.mktemp("paraview_writer")
     image = oblique_image("int16", 3, size=(7, 6, 5))
     source = folder / "in.nrrd"
