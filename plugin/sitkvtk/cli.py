@@ -6,8 +6,6 @@ import argparse
 import os
 import sys
 
-import numpy as np
-
 from .errors import ReadError
 from .sample import sample_path
 
