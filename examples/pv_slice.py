@@ -14,8 +14,8 @@ import os
 
 from paraview.simple import (
     ColorBy,
-    GetColorTransferFunction,
     GetActiveViewOrCreate,
+    GetColorTransferFunction,
     LoadPlugin,
     Render,
     ResetCamera,

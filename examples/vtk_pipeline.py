@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  (registers the OpenGL back end)
 from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 from vtkmodules.vtkIOImage import vtkPNGWriter
 from vtkmodules.vtkRenderingCore import (
@@ -19,8 +20,6 @@ from vtkmodules.vtkRenderingCore import (
     vtkRenderWindow,
     vtkWindowToImageFilter,
 )
-
-import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  (registers the OpenGL back end)
 
 import sitkvtk
 from sitkvtk.sample import sample_path

@@ -18,7 +18,6 @@ if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
 from paraview.util.vtkAlgorithm import smdomain, smhint, smproperty, smproxy  # noqa: E402
-
 from vtkmodules.vtkCommonCore import vtkStringArray  # noqa: E402
 
 from sitkvtk.dicomsource import is_dicom_file  # noqa: E402

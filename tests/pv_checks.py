@@ -17,10 +17,10 @@ from paraview.simple import (
     Hide,
     LoadPlugin,
     OpenDataFile,
+    Render,
     ResetCamera,
     SaveScreenshot,
     Show,
-    Render,
 )
 
 PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "plugin", "SimpleITKPlugin.py")
@@ -54,7 +54,8 @@ def read(paths):
             "ours": _summary(reader),
             "opened": _summary(OpenDataFile(path)),
             "offered": [offered.GetString(i) for i in range(1, offered.GetLength(), 3)],
-            "info": {name: reader.GetPropertyValue(name) for name in ("SizeInfo", "SpacingInfo", "DirectionInfo", "PixelTypeInfo", "HeaderKeysInfo")},
+            "info": {name: reader.GetPropertyValue(name)
+                     for name in ("SizeInfo", "SpacingInfo", "DirectionInfo", "PixelTypeInfo", "HeaderKeysInfo")},
             "field_data": sorted(reader.FieldData.keys()),
         }
         reader.OutputMode = "Image (direction matrix)"
@@ -128,7 +129,8 @@ def bad(path, good):
     return {"bad_points": points, "after": after}
 
 
-COMMANDS = {"read": lambda args: read(args), "modes": lambda args: modes(args[0]), "contour": lambda args: contour(args[0], float(args[1])),
+COMMANDS = {"read": lambda args: read(args), "modes": lambda args: modes(args[0]),
+            "contour": lambda args: contour(args[0], float(args[1])),
             "screenshot": lambda args: screenshot(*args), "bad": lambda args: bad(*args)}
 
 if __name__ == "__main__":

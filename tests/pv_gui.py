@@ -9,8 +9,8 @@ import os
 
 from paraview.simple import (
     ColorBy,
-    GetColorTransferFunction,
     GetActiveViewOrCreate,
+    GetColorTransferFunction,
     LoadPlugin,
     OpenDataFile,
     Render,

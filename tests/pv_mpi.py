@@ -73,8 +73,8 @@ self.GetExecutive().GetInputInformation(0, 0).Set(
 
 def _dump(source, prefix, ghosts):
     dump = ProgrammableFilter(Input=source)
-    dump.Script = "PREFIX = %r\n" % prefix + DUMP
-    dump.RequestUpdateExtentScript = "LEVELS = %d\n" % ghosts + GHOSTS
+    dump.Script = f"PREFIX = {prefix!r}\n" + DUMP
+    dump.RequestUpdateExtentScript = f"LEVELS = {ghosts:d}\n" + GHOSTS
     dump.UpdatePipeline()
     return dump
 

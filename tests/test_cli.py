@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from synthetic import corners, oblique_image, sitk_world, vtk_values, vtk_world
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkIOImage import vtkPNGReader
 from vtkmodules.vtkIOXML import vtkXMLImageDataReader
@@ -13,6 +12,7 @@ from vtkmodules.vtkIOXML import vtkXMLImageDataReader
 import sitkvtk
 from sitkvtk.cli import main
 from sitkvtk.sample import make_phantom, sample_path
+from synthetic import corners, oblique_image, sitk_world, vtk_values, vtk_world
 
 
 def test_shipped_sample_is_what_the_script_makes():

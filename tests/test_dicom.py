@@ -12,18 +12,18 @@ import os
 import shutil
 import warnings
 
-import dicomgen
 import numpy as np
 import pydicom
 import pytest
 import SimpleITK as sitk
-from synthetic import corners, index_values, rotation_3d, vtk_values, vtk_world
 
+import dicomgen
 import sitkvtk
 from sitkvtk import dicomsource
 from sitkvtk.dicom import DicomWarning
 from sitkvtk.dicomfile import parse
 from sitkvtk.sources import open_source
+from synthetic import corners, index_values, rotation_3d, vtk_values, vtk_world
 
 R = rotation_3d()
 DX, DY, DZ = 0.7, 1.3, 2.1
@@ -261,7 +261,8 @@ def test_sub_extent_reads_only_its_slices(tmp_path, monkeypatch):
     volume, positions, paths = _series(tmp_path)
     read = []
     original = dicomsource.read_native
-    monkeypatch.setattr(dicomsource, "read_native", lambda info, *a, **k: read.append(info.path) or original(info, *a, **k))
+    monkeypatch.setattr(dicomsource, "read_native",
+                        lambda info, *a, **k: read.append(info.path) or original(info, *a, **k))
     image = _read(tmp_path, extent=(3, 20, 5, 30, 2, 3))
     assert set(read) == {paths[2], paths[3]}
     assert image.GetExtent() == (3, 20, 5, 30, 2, 3)

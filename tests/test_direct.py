@@ -6,11 +6,11 @@ import nibabel as nib
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from synthetic import index_values, oblique_image, vtk_values
 
 import sitkvtk
 from sitkvtk import direct, nifti
 from sitkvtk.header import read_header
+from synthetic import index_values, oblique_image, vtk_values
 
 
 def _affine():
@@ -169,7 +169,8 @@ def test_big_endian_nrrd_direct_read(tmp_path):
     path.write_bytes(header.encode() + values.astype(">i4").tobytes())
     assert direct.direct_layout(read_header(str(path))) is not None
     np.testing.assert_array_equal(vtk_values(sitkvtk.read(str(path))), values)
-    np.testing.assert_array_equal(vtk_values(sitkvtk.read(str(path))), sitk.GetArrayFromImage(sitk.ReadImage(str(path))))
+    simpleitk = sitk.GetArrayFromImage(sitk.ReadImage(str(path)))
+    np.testing.assert_array_equal(vtk_values(sitkvtk.read(str(path))), simpleitk)
 
 
 @pytest.mark.parametrize("ext", [".mha", ".nrrd"])

@@ -8,10 +8,10 @@ import os
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from synthetic import oblique_image
 from vtkmodules.vtkCommonCore import vtkObject
 
 import sitkvtk
+from synthetic import oblique_image
 
 
 def _good(tmp_path, ext, size=(9, 8, 7)):

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from synthetic import oblique_image
 from vtkmodules.vtkFiltersCore import vtkContourFilter
 from vtkmodules.vtkIOLegacy import vtkDataSetReader, vtkDataSetWriter
 
 from sitkvtk.world import OUTPUT_MODES, WorldImageReader
+from synthetic import oblique_image
 
 
 def _legacy_round_trip(data):

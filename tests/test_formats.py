@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from synthetic import corners, oblique_image, sitk_world, vtk_values, vtk_world
 
 import sitkvtk
 from sitkvtk.header import minc_needs_flip
+from synthetic import corners, oblique_image, sitk_world, vtk_values, vtk_world
 
 INTS = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
 FLOATS = ["float32", "float64"]

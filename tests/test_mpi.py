@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from pvtools import pv_env, tool
-from synthetic import distance_image, oblique_image, sitk_world
-from test_paraview import _write
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
 import sitkvtk
+from pvtools import pv_env, tool
 from sitkvtk import sources
 from sitkvtk.world import WorldImageReader
+from synthetic import distance_image, oblique_image, sitk_world
+from test_paraview import _write
 
 ROOT = Path(__file__).resolve().parents[1]
 PV_MPI = ROOT / "tests" / "pv_mpi.py"
@@ -83,7 +83,7 @@ def _check_tiling(pieces, whole, levels):
     owned = [_owned_cells(extent, ghosts) for extent, ghosts in pieces]
     assert sum(len(cells) for cells in owned) == len(set().union(*owned)), "pieces overlap in cells"
     assert set().union(*owned) == _cells(whole)
-    for (extent, ghosts), cells in zip(pieces, owned):
+    for (extent, _ghosts), cells in zip(pieces, owned):
         if not cells:
             continue
         box = _bounding_extent(cells)
@@ -220,7 +220,8 @@ def _surface(parts: list[dict]) -> dict:
         if len(part["cell_ghosts"]):
             cells = cells[part["cell_ghosts"] == 0]
         corners = part["points"][cells]
-        area += 0.5 * np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1).sum()
+        edges = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+        area += 0.5 * np.linalg.norm(edges, axis=1).sum()
         triangles += len(cells)
         points.append(part["points"][np.unique(cells)])
     distinct = np.unique(np.round(np.concatenate(points), 4), axis=0)

@@ -10,11 +10,11 @@ import nibabel as nib
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from synthetic import oblique_image
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
 import sitkvtk
 from sitkvtk.header import minc_needs_flip
+from synthetic import oblique_image
 
 RAS_TO_LPS = np.diag([-1.0, -1.0, 1.0])
 

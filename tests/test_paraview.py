@@ -10,16 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from pvtools import pv_env, tool
-from synthetic import distance_image, oblique_image, rotation_3d, sitk_world
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkObject
 from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 from vtkmodules.vtkIOImage import vtkPNGReader
 
 import sitkvtk
+from pvtools import pv_env, tool
 from sitkvtk.sample import make_phantom
 from sitkvtk.world import WorldImageReader, choose_mode, world_grid
+from synthetic import distance_image, oblique_image, rotation_3d, sitk_world
 
 ROOT = Path(__file__).resolve().parents[1]
 PV_CHECKS = ROOT / "tests" / "pv_checks.py"

@@ -15,18 +15,18 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import dicomgen
 import numpy as np
 import pydicom
 import pytest
 import SimpleITK as sitk
-from pvtools import pv_env, tool
-from synthetic import corners, index_values, oblique_image, rotation_3d, vtk_world
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
+import dicomgen
 import sitkvtk
+from pvtools import pv_env, tool
 from sitkvtk.lattice import image_from_structured_grid
 from sitkvtk.world import structured_grid_from_image
+from synthetic import corners, index_values, oblique_image, rotation_3d, vtk_world
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "pv_dicom_time.py"

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
-from synthetic import oblique_image
 from pvtools import pv_env, tool
+from synthetic import oblique_image
 
 SCRIPT = Path(__file__).resolve().parent / "pv_robustness.py"
 

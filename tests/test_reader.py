@@ -7,12 +7,12 @@ import gc
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from synthetic import corners, oblique_image, sitk_world, vtk_values, vtk_world
 from vtkmodules.util import numpy_support
 from vtkmodules.vtkCommonCore import vtkCommand
 from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 
 import sitkvtk
+from synthetic import corners, oblique_image, sitk_world, vtk_values, vtk_world
 
 STREAMING = [".mha", ".mhd", ".nii", ".nii.gz", ".nrrd"]
 

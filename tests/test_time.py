@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from synthetic import corners, oblique_image, rotation_3d, vtk_values, vtk_world
 from vtkmodules.vtkCommonDataModel import vtkDataObject
 from vtkmodules.vtkCommonExecutionModel import vtkStreamingDemandDrivenPipeline as SDDP
 
 import sitkvtk
 from sitkvtk import sources
 from sitkvtk.bridge import voxels_size
+from synthetic import corners, oblique_image, rotation_3d, vtk_values, vtk_world
 
 SIZE = (6, 5, 4, 3)  # x, y, z, t
 ORIGIN = (-20.0, 13.5, 7.25, 2.5)

@@ -11,7 +11,6 @@ import os
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from synthetic import corners, index_values, oblique_image, vtk_values, vtk_world
 from vtkmodules.util import numpy_support
 from vtkmodules.vtkCommonCore import (
     VTK_CHAR,
@@ -29,6 +28,7 @@ from vtkmodules.vtkIOXML import vtkXMLImageDataReader
 
 import sitkvtk
 from sitkvtk.cli import main
+from synthetic import corners, index_values, oblique_image, vtk_values, vtk_world
 
 INTS = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
 FLOATS = ["float32", "float64"]

@@ -1,7 +1,8 @@
 """Where voxels come from: a header, and any box of any volume, read on demand.
 
 A source knows its :class:`~sitkvtk.header.ImageHeader` and reads a box of voxels
-as a SimpleITK image, or as a numpy array where it filled its own buffer. The reader does geometry and VTK; sources do files only.
+as a SimpleITK image, or as a numpy array where it filled its own buffer. The reader
+does geometry and VTK; sources do files only.
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def main() -> None:
     print("| format | what | time (s) | time / one-volume file | peak above imports (x one volume) |")
     print("| --- | --- | --- | --- | --- |")
     for ext in (".nii", ".mha"):
-        def med(method, key):
+        def med(method, key, ext=ext):
             values = [r[key] for r in rows[(ext, method)] if key in r]
             return statistics.median(values) if values else float("nan")
         base = med("volume-file", "seconds")
