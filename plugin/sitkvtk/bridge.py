@@ -12,8 +12,6 @@ Geometry: ITK and VTK >= 9 both map index (i, j, k) to
 
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 import SimpleITK as sitk
 from vtkmodules.util import numpy_support
@@ -83,19 +81,6 @@ def _pixel_array(image: sitk.Image, copy: bool) -> tuple[np.ndarray, tuple[str, 
     npoints = int(np.prod(image.GetSize()))
     flat = array.reshape(npoints, ncomp) if ncomp > 1 else array.reshape(npoints)
     return flat, names
-
-
-def writable_view(image: sitk.Image) -> np.ndarray:
-    """A writable (z, y, x[, c]) numpy view of ``image``'s own buffer.
-
-    SimpleITK hands out read-only views; readers that fill a freshly allocated image
-    in place (so that no second copy of the volume ever exists) write through this.
-    The caller keeps ``image`` alive while the view is used.
-    """
-    view = sitk.GetArrayViewFromImage(image)
-    address = view.__array_interface__["data"][0]
-    buffer = (ctypes.c_char * view.nbytes).from_address(address)
-    return np.frombuffer(buffer, dtype=view.dtype).reshape(view.shape)
 
 
 def vtk_array_from_image(image: sitk.Image, *, copy: bool = False, name: str = SCALARS_NAME):

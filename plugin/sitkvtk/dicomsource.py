@@ -12,7 +12,6 @@ GDCM once per kind of slice (same rescale, bits, SOP class) before it is trusted
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import os
 import warnings
@@ -111,30 +110,26 @@ class DicomSeriesSource:
             self._header = header_of(self.path, self.plan, pixel_id, components)
         return self._header
 
-    def read_box(self, start, size, step=0, progress=None) -> sitk.Image:
+    def read_box(self, start, size, step=0, progress=None) -> sitk.Image | np.ndarray:
         if self._delegate is not None:
             return self._delegate.read_box(start, size, step, progress)
         header = self.header
         check_data_fits(header)
         x0, y0, z0 = (int(v) for v in start)
         sx, sy, sz = (int(v) for v in size)
-        if header.components > 1:
-            image = sitk.Image([sx, sy, sz], header.pixel_id, header.components)
-        else:
-            image = sitk.Image([sx, sy, sz], header.pixel_id)
-        out = _writable_view(image)
+        shape = (sz, sy, sx) + ((header.components,) if header.components > 1 else ())
+        # np.empty, not a SimpleITK image: SimpleITK zero-fills what it allocates, a second
+        # pass over the memory. Slots with no file (missing slices) are zeroed here.
+        out = np.empty(shape, dtype=header.component_dtype)
         for k in range(sz):
             info = self.plan.slots[z0 + k]
-            if info is not None:
+            if info is None:
+                out[k] = 0
+            else:
                 self._fill(out[k], info, x0, y0)
             if progress is not None:
                 progress((k + 1) / sz)
-        spacing, origin, direction = header.spacing, np.array(header.origin), header.direction
-        image.SetSpacing(spacing)
-        corner = np.reshape(direction, (3, 3)) @ (np.array(spacing) * [x0, y0, z0])
-        image.SetOrigin((origin + corner).tolist())
-        image.SetDirection(direction)
-        return image
+        return out
 
     def _fill(self, slot: np.ndarray, info: DicomFile, x0: int, y0: int) -> None:
         nx, ny = self.header.size[:2]
@@ -199,19 +194,6 @@ def _gdcm_slice(info: DicomFile, nx: int, ny: int) -> tuple[np.ndarray, sitk.Ima
     shape = (ny, nx) + ((ncomp,) if ncomp > 1 else ())
     # The view does not keep the image alive: both go back to the caller.
     return sitk.GetArrayViewFromImage(image).reshape(shape), image
-
-
-def _writable_view(image: sitk.Image) -> np.ndarray:
-    """A writable (z, y, x[, c]) numpy view of a freshly allocated SimpleITK image.
-
-    SimpleITK only hands out read-only views; the slices are written into the image's
-    own buffer so that no second copy of the volume ever exists. The caller keeps
-    ``image`` alive while the view is used.
-    """
-    view = sitk.GetArrayViewFromImage(image)
-    address = view.__array_interface__["data"][0]
-    buffer = (ctypes.c_char * view.nbytes).from_address(address)
-    return np.frombuffer(buffer, dtype=view.dtype).reshape(view.shape)
 
 
 def _frames(files: list[DicomFile]) -> int:
