@@ -129,7 +129,25 @@ def bad(path, good):
     return {"bad_points": points, "after": after}
 
 
+def glyph(path):
+    """A 3-component float image shown as vectors: line glyphs along each voxel's vector."""
+    from paraview.simple import Glyph
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+
+    reader = SimpleITKReader(FileName=path)
+    reader.UpdatePipeline()
+    name = reader.PointData[0].GetName()
+    glyphs = Glyph(Input=reader, GlyphType="Line", OrientationArray=["POINTS", name],
+                   ScaleArray=["POINTS", name], GlyphMode="All Points")
+    glyphs.ScaleFactor = 1.0  # after ScaleArray, whose domain resets it from the data range
+    glyphs.GlyphType.Resolution = 1  # each line: its two ends only
+    data = servermanager.Fetch(glyphs)
+    return {"components": reader.PointData[0].GetNumberOfComponents(),
+            "points": vtk_to_numpy(data.GetPoints().GetData()).astype(float).tolist()}
+
+
 COMMANDS = {"read": lambda args: read(args), "modes": lambda args: modes(args[0]),
+            "glyph": lambda args: glyph(args[0]),
             "contour": lambda args: contour(args[0], float(args[1])),
             "screenshot": lambda args: screenshot(*args), "bad": lambda args: bad(*args)}
 

@@ -275,6 +275,28 @@ def test_pvbatch_contour_lies_where_the_world_space_contour_lies(tmp_path):
 
 
 @pytest.mark.paraview
+def test_pvbatch_vector_image_gives_glyphs_along_each_vector(tmp_path):
+    size = (5, 4, 3)
+    k, j, i = np.indices(size[::-1])
+    vectors = np.stack([i + 1.0, 0.5 * j - 0.7, 0.25 * k + 0.3], axis=-1).astype(np.float32)
+    field = sitk.GetImageFromArray(vectors, isVector=True)
+    field.CopyInformation(oblique_image(np.float32, size=size))
+    path = _write(tmp_path, field, "displacement.nii.gz")
+    seen, _ = _pvbatch(tmp_path, "glyph", path)
+    assert seen["components"] == 3
+    # A line glyph scaled by the vector's length and turned along it: p - v/2 to p + v/2.
+    centres = np.array([sitk_world(field, (a, b, c)) for c in range(size[2]) for b in range(size[1])
+                        for a in range(size[0])])
+    flat = vectors.reshape(-1, 3)
+    expected = np.concatenate([centres - flat / 2, centres + flat / 2])
+    got = np.array(seen["points"])
+    assert len(got) == len(expected)
+    distances = np.linalg.norm(got[:, None, :] - expected[None, :, :], axis=2)
+    assert distances.min(axis=1).max() < 1e-4
+    assert distances.min(axis=0).max() < 1e-4
+
+
+@pytest.mark.paraview
 def test_pvbatch_screenshot_shows_the_oblique_sample_rotated(tmp_path):
     oblique = _write(tmp_path, make_phantom(), "phantom.mha")
     straight_image = make_phantom()
