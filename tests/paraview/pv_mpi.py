@@ -1,6 +1,6 @@
-"""What each MPI rank holds, run by tests/test_mpi.py under ``mpiexec -n N pvbatch``.
+"""What each MPI rank holds, run by tests/paraview/test_mpi.py under ``mpiexec -n N pvbatch``.
 
-    mpiexec -n N pvbatch tests/pv_mpi.py OUT_DIR VALUES_FILE SPHERE_FILE ISO GHOSTS
+    mpiexec -n N pvbatch tests/paraview/pv_mpi.py OUT_DIR VALUES_FILE SPHERE_FILE ISO GHOSTS
 
 For every output mode of the SimpleITK Reader, every rank writes what it holds:
 
@@ -22,7 +22,7 @@ import sys
 from paraview import servermanager
 from paraview.simple import Contour, IntegrateVariables, LoadPlugin, ProgrammableFilter
 
-PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "plugin", "SimpleITKPlugin.py")
+PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "plugin", "SimpleITKPlugin.py")
 LoadPlugin(os.path.abspath(PLUGIN), ns=globals())
 SimpleITKReader = globals()["SimpleITKReader"]  # made by LoadPlugin
 

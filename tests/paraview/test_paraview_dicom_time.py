@@ -1,7 +1,7 @@
 """ParaView, for real (pvbatch): DICOM folders and series choice, time steps and file
 series, and File > Save Data from the reader's default output of an oblique image.
 
-tests/pv_dicom_time.py runs inside pvbatch and reports what ParaView gave; here it is
+tests/paraview/pv_dicom_time.py runs inside pvbatch and reports what ParaView gave; here it is
 checked against geometry computed independently (ImagePositionPatient and friends,
 SimpleITK's index-to-world) and against sitkvtk in this Python. The lattice recovery
 the writer relies on is checked in plain VTK first.
@@ -28,8 +28,7 @@ from sitkvtk.lattice import image_from_structured_grid
 from sitkvtk.world import structured_grid_from_image
 from synthetic import corners, index_values, oblique_image, rotation_3d, vtk_world
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "tests" / "pv_dicom_time.py"
+SCRIPT = Path(__file__).resolve().parent / "pv_dicom_time.py"
 
 R_A, R_B = rotation_3d(), rotation_3d(0.1, 0.2, -0.4)
 SERIES = {  # shape (z, y, x), spacing (x, y, z), origin, direction, value offset, description

@@ -1,6 +1,6 @@
-"""Checks run inside pvbatch by tests/test_paraview_dicom_time.py: DICOM folders, time, saving.
+"""Checks run inside pvbatch by tests/paraview/test_paraview_dicom_time.py: DICOM folders, time, saving.
 
-    pvbatch tests/pv_dicom_time.py COMMAND OUT.json ARGS...
+    pvbatch tests/paraview/pv_dicom_time.py COMMAND OUT.json ARGS...
 
 Each command loads the plugin the way a user does, works through paraview.simple, and
 writes what ParaView gave to OUT.json; the test compares it with sitkvtk and SimpleITK
@@ -23,7 +23,7 @@ from paraview.simple import (
 )
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PLUGIN = os.path.abspath(os.path.join(HERE, os.pardir, "plugin", "SimpleITKPlugin.py"))
+PLUGIN = os.path.abspath(os.path.join(HERE, os.pardir, os.pardir, "plugin", "SimpleITKPlugin.py"))
 LoadPlugin(PLUGIN, ns=globals())
 SimpleITKReader = globals()["SimpleITKReader"]  # made by LoadPlugin
 

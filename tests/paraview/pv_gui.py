@@ -1,4 +1,4 @@
-"""Run by the ParaView GUI: ``paraview --script=tests/pv_gui.py --exit``.
+"""Run by the ParaView GUI: ``paraview --script=tests/paraview/pv_gui.py --exit``.
 
 Opens SITKVTK_GUI_FILE (default: the embedded sample) through the plugin, shows its
 outline and a slice through its centre across world z, and saves the view to

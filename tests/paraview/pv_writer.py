@@ -1,6 +1,6 @@
-"""Run by tests/test_paraview_writer.py inside pvbatch:
+"""Run by tests/paraview/test_paraview_writer.py inside pvbatch:
 
-    pvbatch tests/pv_writer.py INPUT OUT_FOLDER OUT.json
+    pvbatch tests/paraview/pv_writer.py INPUT OUT_FOLDER OUT.json
 
 Opens INPUT with the SimpleITK Reader (image mode: the writer takes vtkImageData),
 applies a Calculator (2 * value + 1), saves it through ParaView's writer factory as
@@ -15,7 +15,7 @@ from paraview import servermanager
 from paraview.simple import Calculator, CreateWriter, LoadPlugin
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PLUGIN = os.path.join(HERE, os.pardir, "plugin", "SimpleITKPlugin.py")
+PLUGIN = os.path.join(HERE, os.pardir, os.pardir, "plugin", "SimpleITKPlugin.py")
 LoadPlugin(os.path.abspath(PLUGIN), ns=globals())
 SimpleITKReader = globals()["SimpleITKReader"]  # made by LoadPlugin
 

@@ -21,8 +21,9 @@ from sitkvtk.sample import make_phantom
 from sitkvtk.world import WorldImageReader, choose_mode, world_grid
 from synthetic import distance_image, oblique_image, rotation_3d, sitk_world
 
-ROOT = Path(__file__).resolve().parents[1]
-PV_CHECKS = ROOT / "tests" / "pv_checks.py"
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+PV_CHECKS = HERE / "pv_checks.py"
 PERMUTATION = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, 1.0], [-1.0, 0.0, 0.0]])
 
 
@@ -326,7 +327,7 @@ def test_paraview_gui_opens_a_file_through_the_plugin(tmp_path):
     png = tmp_path / "gui.png"
     env_script = [
         "env", f"SITKVTK_GUI_FILE={path}", f"SITKVTK_GUI_PNG={png}",
-        tool("xvfb-run"), "-a", tool("paraview"), f"--script={ROOT / 'tests' / 'pv_gui.py'}", "--exit",
+        tool("xvfb-run"), "-a", tool("paraview"), f"--script={HERE / 'pv_gui.py'}", "--exit",
     ]
     result = _run(env_script, tmp_path, timeout=240)
     # The GUI exits 0 even when a script fails: the script's last line proves it ran.

@@ -1,6 +1,6 @@
-"""Checks run inside ParaView (pvbatch / pvpython / the GUI) by tests/test_paraview.py.
+"""Checks run inside ParaView (pvbatch / pvpython / the GUI) by tests/paraview/test_paraview.py.
 
-    pvbatch tests/pv_checks.py COMMAND OUT.json ARGS...
+    pvbatch tests/paraview/pv_checks.py COMMAND OUT.json ARGS...
 
 Each command loads the plugin, does its work and writes what it saw to OUT.json;
 the test compares that with sitkvtk in plain Python.
@@ -23,7 +23,7 @@ from paraview.simple import (
     Show,
 )
 
-PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "plugin", "SimpleITKPlugin.py")
+PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "plugin", "SimpleITKPlugin.py")
 LoadPlugin(os.path.abspath(PLUGIN), ns=globals())
 SimpleITKReader = globals()["SimpleITKReader"]  # made by LoadPlugin
 

@@ -2,7 +2,7 @@
 
 First in plain VTK (every piece of every mode, as a rank would ask for it), then for
 real under ``mpiexec -n N pvbatch`` with the plugin loaded on every rank
-(tests/pv_mpi.py writes what each rank holds; this file checks it against a serial
+(tests/paraview/pv_mpi.py writes what each rank holds; this file checks it against a serial
 read in the test's own Python).
 
 Pieces split the cells: neighbouring pieces share one layer of points (both hold it,
@@ -27,8 +27,7 @@ from sitkvtk.world import WorldImageReader
 from synthetic import distance_image, oblique_image, sitk_world
 from test_paraview import _write
 
-ROOT = Path(__file__).resolve().parents[1]
-PV_MPI = ROOT / "tests" / "pv_mpi.py"
+PV_MPI = Path(__file__).resolve().parent / "pv_mpi.py"
 MODES = ("Image", "StructuredGrid", "Resampled")
 VALUES_SIZE = (23, 19, 17)
 SPHERE_SIZE = (30, 27, 25)

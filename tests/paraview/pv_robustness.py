@@ -1,6 +1,6 @@
-"""Run by tests/test_paraview_robustness.py inside pvbatch:
+"""Run by tests/paraview/test_paraview_robustness.py inside pvbatch:
 
-    pvbatch tests/pv_robustness.py OUT.json GOOD BAD...
+    pvbatch tests/paraview/pv_robustness.py OUT.json GOOD BAD...
 
 Opens each bad file through the plugin, reading the good file after each one; writes
 the number of points each read gave. The session must live to write OUT.json.
@@ -13,7 +13,7 @@ import sys
 from paraview.simple import Delete, LoadPlugin
 
 PLUGIN = os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), os.pardir, "plugin", "SimpleITKPlugin.py"
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "plugin", "SimpleITKPlugin.py"
 )
 LoadPlugin(os.path.abspath(PLUGIN), ns=globals())
 SimpleITKReader = globals()["SimpleITKReader"]  # made by LoadPlugin

@@ -1,6 +1,6 @@
 """The SimpleITK Writer in ParaView: reader -> Calculator -> File > Save Data -> SimpleITK.
 
-Runs tests/pv_writer.py under pvbatch on an oblique, off-origin file whose voxels
+Runs tests/paraview/pv_writer.py under pvbatch on an oblique, off-origin file whose voxels
 encode their index, then reads what ParaView wrote with SimpleITK: values must be
 2 * index + 1 and every corner where the original voxel was.
 """
@@ -19,7 +19,7 @@ import SimpleITK as sitk
 from pvtools import tool
 from synthetic import corners, oblique_image
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def saved(tmp_path_factory):
         [str(ROOT / ".pvsite"), str(ROOT / "plugin"), env.get("PYTHONPATH", "")]
     )
     result = subprocess.run(
-        [pvbatch, str(ROOT / "tests" / "pv_writer.py"), str(source), str(out), str(report)],
+        [pvbatch, str(Path(__file__).resolve().parent / "pv_writer.py"), str(source), str(out), str(report)],
         capture_output=True, text=True, timeout=300, env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
