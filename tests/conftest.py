@@ -1,6 +1,23 @@
-"""Shared pytest hooks: the fuzz counts in the terminal summary."""
+"""Shared fixtures and hooks: the child-process reader, and the fuzz counts in the terminal summary."""
 
 from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def child(request):
+    """One child process per test module that reads files one at a time (:class:`fuzzing.ChildReader`).
+
+    A file that crashes or hangs the reader fails a test instead of ending the run. A module may set
+    ``CHILD_READER`` ("sitkvtk", the default, or "simpleitk") and ``CHILD_TIMEOUT`` (seconds, default 30).
+    """
+    from fuzzing import ChildReader  # hypothesis comes with it: only for the modules that ask
+
+    mode = getattr(request.module, "CHILD_READER", "sitkvtk")
+    timeout = getattr(request.module, "CHILD_TIMEOUT", 30.0)
+    with ChildReader(mode, timeout=timeout) as reader:
+        yield reader
 
 
 def _line(name: str, tried: int, ok: int, error: int, crashes: int, others: int) -> str:

@@ -24,7 +24,6 @@ from fuzzing import (
     MHA_TOKENS,
     NRRD_TOKENS,
     RESULTS,
-    ChildReader,
     nifti_gz_mutant,
     nifti_mutant,
     text_header_mutant,
@@ -37,6 +36,8 @@ SEED = os.environ.get("SITKVTK_FUZZ_SEED")
 #: "simpleitk" reads the same mutants with bare SimpleITK.ReadImage, to measure what
 #: sitkvtk guards against (that run fails: SimpleITK crashes and hangs on some).
 READER = os.environ.get("SITKVTK_FUZZ_READER", "sitkvtk")
+#: The ``child`` fixture (conftest.py) reads with these.
+CHILD_READER, CHILD_TIMEOUT = READER, 20.0
 
 FORMATS = {
     # extension: (file SimpleITK writes as the base, mutant strategy, packing of the mutant)
@@ -54,12 +55,6 @@ def _bases():
         oblique_image(np.float32, 3, ncomp=3, size=(3, 2, 2)),
         oblique_image(np.uint8, 2, size=(5, 4)),
     ]
-
-
-@pytest.fixture(scope="module")
-def child():
-    with ChildReader(READER, timeout=20.0) as reader:
-        yield reader
 
 
 @pytest.mark.parametrize("ext", list(FORMATS))

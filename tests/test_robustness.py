@@ -2,7 +2,7 @@
 where the file is legitimately readable, the right voxels in the right place.
 
 Files that might crash or hang the reader are read in a child process
-(fuzzing.ChildReader): a regression shows up as a failed test, not a dead test run.
+(the ``child`` fixture of conftest.py): a regression shows up as a failed test, not a dead test run.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import pytest
 import SimpleITK as sitk
 
 import sitkvtk
-from fuzzing import ChildReader
 from synthetic import corners, index_values, oblique_image, sitk_world, vtk_values, vtk_world
 
 SIZE = (6, 5, 4)
@@ -43,12 +42,6 @@ MEDICAL = [
     ".lsm",
     ".hdf5",
 ]
-
-
-@pytest.fixture(scope="module")
-def child():
-    with ChildReader("sitkvtk", timeout=30.0) as reader:
-        yield reader
 
 
 def _refused(child, paths, *words):
