@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import SimpleITK as sitk
@@ -57,10 +59,19 @@ def test_info_of_a_bad_file_fails_with_its_name(tmp_path, capsys):
     assert str(path) in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("target", ["out.vti", "out.nii.gz", "out.nrrd"])
-def test_convert_keeps_geometry_and_values(tmp_path, target):
-    source = str(tmp_path / "in.mha")
-    image = oblique_image(np.int16, 3)
+@pytest.mark.parametrize(
+    ("source", "dtype", "ncomp", "target", "atol"),
+    [
+        ("in.mha", np.int16, 1, "out.vti", 1e-4),
+        ("in.mha", np.int16, 1, "out.nii.gz", 1e-4),  # float32 header
+        ("in.mha", np.int16, 1, "out.nrrd", 1e-4),
+        ("in.nrrd", np.uint16, 3, "out.mhd", 1e-6),  # two files, vector voxels
+    ],
+    ids=["mha-vti", "mha-nii.gz", "mha-nrrd", "nrrd-mhd-3c"],
+)
+def test_convert_keeps_geometry_and_values(tmp_path, source, dtype, ncomp, target, atol):
+    source = str(tmp_path / source)
+    image = oblique_image(dtype, 3, ncomp)
     sitk.WriteImage(image, source)
     output = str(tmp_path / target)
     assert main(["convert", source, output]) == 0
@@ -71,21 +82,43 @@ def test_convert_keeps_geometry_and_values(tmp_path, target):
         converted = reader.GetOutput()
     else:
         converted = sitkvtk.read(output)
+    assert converted.GetDimensions() == image.GetSize()
+    assert converted.GetPointData().GetScalars().GetNumberOfComponents() == ncomp
     for index in corners(image.GetSize()):
-        np.testing.assert_allclose(vtk_world(converted, index), sitk_world(image, index), atol=1e-4)
-    np.testing.assert_array_equal(vtk_values(converted), sitk.GetArrayViewFromImage(image))
+        np.testing.assert_allclose(vtk_world(converted, index), sitk_world(image, index), atol=atol)
+    expected = sitk.GetArrayViewFromImage(image)
+    assert vtk_values(converted).dtype == expected.dtype
+    np.testing.assert_array_equal(vtk_values(converted), expected)
 
 
-def test_convert_refuses_to_overwrite_without_force(tmp_path, capsys):
+@pytest.mark.parametrize("target", ["out.nrrd", "out.mhd"])
+def test_convert_refuses_to_overwrite_without_force(tmp_path, capsys, target):
     source = str(tmp_path / "in.mha")
     sitk.WriteImage(oblique_image(np.int16, 3), source)
-    output = tmp_path / "out.nrrd"
+    output = tmp_path / target
     output.write_text("keep me")
     assert main(["convert", source, str(output)]) == 1
     assert output.read_text() == "keep me"
     assert "--force" in capsys.readouterr().err
     assert main(["convert", "--force", source, str(output)]) == 0
     assert sitk.ReadImage(str(output)).GetSize() == (5, 4, 3)
+
+
+def test_convert_failure_leaves_nothing(tmp_path, capsys):
+    source = str(tmp_path / "source.nrrd")
+    sitk.WriteImage(oblique_image("float64", 3), source)
+    assert main(["convert", source, str(tmp_path / "out.png")]) == 1
+    assert "out.png" in capsys.readouterr().err
+    assert main(["convert", source, str(tmp_path / "no" / "out.nii")]) == 1
+    assert sorted(os.listdir(tmp_path)) == ["source.nrrd"]
+
+
+def test_convert_refuses_time_series(tmp_path, capsys):
+    series = sitk.JoinSeries([oblique_image("int16", 3)] * 2)
+    source = str(tmp_path / "series.nrrd")
+    sitk.WriteImage(series, source)
+    assert main(["convert", source, str(tmp_path / "out.nii")]) == 1
+    assert "2 time steps" in capsys.readouterr().err
 
 
 def test_render_the_sample_to_a_png(tmp_path):

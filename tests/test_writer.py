@@ -1,4 +1,4 @@
-"""Writing: read -> write -> read round trips, VTK-made images, MINC, failures, the CLI.
+"""Writing: read -> write -> read round trips, VTK-made images, MINC, failures (the CLI's convert: test_cli.py).
 
 Every round trip checks voxel values (which encode their own index), pixel type,
 components and the world position of every corner.
@@ -27,7 +27,6 @@ from vtkmodules.vtkCommonDataModel import vtkImageData
 from vtkmodules.vtkIOXML import vtkXMLImageDataReader
 
 import sitkvtk
-from sitkvtk.cli import main
 from synthetic import corners, index_values, oblique_image, vtk_values, vtk_world
 
 INTS = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
@@ -367,30 +366,3 @@ def test_simpleitk_writer_in_a_pipeline(tmp_path):
     assert isinstance(writer.last_error, sitkvtk.WriteError)
     with pytest.raises(sitkvtk.WriteError, match="no input"):
         sitkvtk.SimpleITKWriter().Write()
-
-
-# -- the command line -----------------------------------------------------------------
-def test_cli_convert_and_force(tmp_path, capsys):
-    source = _source(tmp_path, ".nrrd", oblique_image("uint16", 3, 3))
-    target = str(tmp_path / "out.mhd")
-    assert main(["convert", source, target]) == 0
-    _assert_same(sitkvtk.read(target), sitkvtk.read(source))
-    assert main(["convert", source, target]) == 1
-    assert "--force" in capsys.readouterr().err
-    assert main(["convert", "--force", source, target]) == 0
-
-
-def test_cli_convert_failure_leaves_nothing(tmp_path, capsys):
-    source = _source(tmp_path, ".nrrd", oblique_image("float64", 3))
-    assert main(["convert", source, str(tmp_path / "out.png")]) == 1
-    assert "out.png" in capsys.readouterr().err
-    assert main(["convert", source, str(tmp_path / "no" / "out.nii")]) == 1
-    assert sorted(os.listdir(tmp_path)) == ["source.nrrd"]
-
-
-def test_cli_convert_refuses_time_series(tmp_path, capsys):
-    series = sitk.JoinSeries([oblique_image("int16", 3)] * 2)
-    source = str(tmp_path / "series.nrrd")
-    sitk.WriteImage(series, source)
-    assert main(["convert", source, str(tmp_path / "out.nii")]) == 1
-    assert "2 time steps" in capsys.readouterr().err
