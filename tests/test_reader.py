@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 from vtkmodules.util import numpy_support
-from vtkmodules.vtkCommonCore import vtkCommand
+from vtkmodules.vtkCommonCore import vtkCommand, vtkObject
 from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 
 import sitkvtk
@@ -194,3 +194,25 @@ def test_read_refuses_an_extent_outside_the_image(tmp_path, volume, extent):
     path = _write(tmp_path, volume, ".mha")
     with pytest.raises(sitkvtk.ReadError, match="not inside"):
         sitkvtk.read(path, extent=extent)
+
+
+def test_pipeline_error_leaves_output_empty_and_does_not_raise(tmp_path):
+    good = _write(tmp_path, oblique_image(np.int16, 3, size=(9, 8, 7)), ".mha")
+    reader = sitkvtk.SimpleITKReader()
+    reader.SetFileName(good)
+    reader.Update()
+    assert reader.GetOutputDataObject(0).GetNumberOfPoints() == 9 * 8 * 7
+    assert reader.last_error is None
+
+    bad = tmp_path / "bad.nii"
+    bad.write_bytes(b"\0" * 2000)
+    reader.SetFileName(str(bad))
+    previous = vtkObject.GetGlobalWarningDisplay()
+    vtkObject.GlobalWarningDisplayOff()  # keep VTK's own report off the test output
+    try:
+        reader.Update()
+    finally:
+        vtkObject.SetGlobalWarningDisplay(previous)
+    assert reader.last_error is not None
+    assert str(bad) in str(reader.last_error)
+    assert reader.GetOutputDataObject(0).GetNumberOfPoints() == 0

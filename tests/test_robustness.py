@@ -57,6 +57,18 @@ def _refused(child, paths, *words):
     assert not failures, "\n".join(failures)
 
 
+def _expect_error(path, *words):
+    """Read ``path`` in this process: a ReadError naming it (and, lower-case, every one of ``words``)."""
+    with pytest.raises(sitkvtk.ReadError) as caught:
+        sitkvtk.read(path)
+    message = str(caught.value)
+    assert os.fspath(path) in message
+    for word in words:
+        assert word in message.lower()
+    assert caught.value.filename == os.fspath(path)
+    return message
+
+
 def _write(folder, name, image=None):
     path = str(folder / name)
     sitk.WriteImage(oblique_image(np.int16, 3, size=SIZE) if image is None else image, path)
@@ -97,6 +109,9 @@ def test_zero_byte_and_random_files(tmp_path, child):
         )
         paths.append(path)
     _refused(child, paths)
+    # In this process too, for the commonest extensions: the error's filename is the path.
+    for ext in (".nii", ".nii.gz", ".mha", ".nrrd", ".mnc", ".png", ".dcm"):
+        _expect_error(str(tmp_path / f"random{ext}"))
 
 
 def _cut_points(total, header_end):
@@ -125,6 +140,10 @@ TRUNCATED = {
     ".png": (np.uint8, 2, 1),
     ".mnc": (np.int16, 3, 1),
 }
+
+
+# Formats whose voxel count sitkvtk checks against the file itself: a short file says "truncated".
+SAYS_TRUNCATED = {".nii", ".nii.gz", ".hdr", ".mha", ".mhd", ".nrrd", ".nhdr"}
 
 
 @pytest.mark.parametrize("ext", list(TRUNCATED))
@@ -169,6 +188,17 @@ def test_files_cut_at_many_offsets(tmp_path, child, ext):
                 paths.append(path)
     assert len(paths) > 40
     _refused(child, paths)
+    if ext in SAYS_TRUNCATED:
+        # The last 100 bytes of voxels missing (a valid gzip of the rest for .gz): "truncated".
+        folder = tmp_path / "voxels-cut"
+        folder.mkdir()
+        for name in (os.path.basename(good), os.path.basename(data_file)):
+            (folder / name).write_bytes((tmp_path / name).read_bytes())
+        raw = open(data_file, "rb").read()
+        plain = gzip.decompress(raw) if data_file.endswith(".gz") else raw
+        part = plain[: len(plain) - 100]
+        (folder / os.path.basename(data_file)).write_bytes(gzip.compress(part) if data_file.endswith(".gz") else part)
+        _expect_error(str(folder / os.path.basename(good)), "truncated")
 
 
 # -- impossible sizes and pixel types ---------------------------------------------------
@@ -249,12 +279,16 @@ def test_impossible_sizes_refused_before_allocation(tmp_path, child):
     _refused(child, [nifti["dim-1024"], mha["1024"], nrrd["1024"]], "truncated")
 
 
-def test_30000_cubed_nifti_names_the_file(tmp_path):
-    path = _nifti_variants(tmp_path)["dim-30000"]
-    with pytest.raises(sitkvtk.ReadError) as caught:
-        sitkvtk.read(path)
-    assert str(caught.value).startswith(path + ": ")
-    assert "30000x30000x30000" in str(caught.value)
+@pytest.mark.parametrize("ext", [".nii", ".mha"])
+def test_30000_cubed_header_names_the_file_and_allocates_nothing(tmp_path, ext):
+    if ext == ".nii":
+        path = _nifti_variants(tmp_path)["dim-30000"]
+    else:
+        path = _text_variants(tmp_path, ".mha", rb"DimSize", {"huge": b"30000 30000 30000"})["huge"]
+    message = _expect_error(path)
+    assert message.startswith(path + ": ")
+    if ext == ".nii":
+        assert "30000x30000x30000" in message
 
 
 def test_wrong_pixel_type_codes(tmp_path, child):
@@ -389,6 +423,22 @@ def test_sheared_nifti_sform_and_singular_directions_refused(tmp_path, child):
 
 
 # -- paths: folders, pipes, permissions, names ------------------------------------------
+def test_missing_file(tmp_path):
+    _expect_error(str(tmp_path / "nothing.nii"), "no such file")
+
+
+def test_unknown_format(tmp_path):
+    path = tmp_path / "notes.xyz"
+    path.write_text("not an image")
+    _expect_error(str(path), "format")
+
+
+def test_folder_where_a_file_is_expected(tmp_path):
+    folder = tmp_path / "scan.nii"
+    folder.mkdir()
+    _expect_error(str(folder), "folder")
+
+
 def test_folder_with_no_dicom(tmp_path):
     folder = tmp_path / "not a series"
     folder.mkdir()
