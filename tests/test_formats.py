@@ -12,7 +12,7 @@ import pytest
 import SimpleITK as sitk
 
 import sitkvtk
-from sitkvtk.header import minc_needs_flip
+from sitkvtk.formats.minc import minc_needs_flip
 from synthetic import corners, oblique_image, sitk_world, vtk_values, vtk_world
 
 INTS = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
@@ -48,6 +48,10 @@ CASES = [
     for dim in spec["dims"]
     for ncomp in spec["comps"]
 ]
+
+
+# NaN and infinities at these (x, y, z): SimpleITK keeps them in these formats (NIfTI: test_formats_nifti.py).
+_SPECIAL = {(0, 0, 0): np.nan, (1, 0, 0): np.inf, (4, 3, 2): -np.inf, (2, 1, 1): np.nan}
 
 
 def _expected_world(reference: sitk.Image, index, ext: str) -> np.ndarray:
@@ -105,3 +109,19 @@ def test_complex_becomes_two_named_components(tmp_path, ext):
     np.testing.assert_array_equal(values[..., 1], original.imag)
     if sitk.ReadImage(path).GetPixelID() == sitk.sitkComplexFloat32:
         assert (scalars.GetComponentName(0), scalars.GetComponentName(1)) == ("real", "imag")
+
+
+@pytest.mark.parametrize("ext", [".mha", ".nrrd", ".nhdr", ".mhd"])
+def test_nan_and_inf_survive_other_formats(tmp_path, ext):
+    written = oblique_image(np.float32, 3, size=(5, 4, 3))
+    values = sitk.GetArrayFromImage(written)
+    for (x, y, z), value in _SPECIAL.items():
+        values[z, y, x] = value
+    image = sitk.GetImageFromArray(values)
+    image.CopyInformation(written)
+    path = str(tmp_path / f"image{ext}")
+    sitk.WriteImage(image, path)
+    result = sitkvtk.read(path)
+    np.testing.assert_array_equal(vtk_values(result), values)
+    for index in corners((5, 4, 3)):
+        np.testing.assert_allclose(vtk_world(result, index), sitk_world(written, index), atol=1e-5)

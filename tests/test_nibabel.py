@@ -13,7 +13,6 @@ import SimpleITK as sitk
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
 import sitkvtk
-from sitkvtk.header import minc_needs_flip
 from synthetic import oblique_image
 
 RAS_TO_LPS = np.diag([-1.0, -1.0, 1.0])
@@ -64,17 +63,3 @@ def test_minc_agrees_with_nibabel(tmp_path, dtype):
     path = str(tmp_path / "image.mnc")
     sitk.WriteImage(oblique_image(dtype, 3, size=(7, 6, 5)), path)
     _compare_with_nibabel(path, sitkvtk.read(path), tolerance_mm=1e-4)
-
-
-def test_minc_correction_follows_itk_version(monkeypatch, tmp_path):
-    path = str(tmp_path / "image.mnc")
-    sitk.WriteImage(oblique_image(np.int16, 3), path)
-    plain = sitk.ReadImage(path)
-    corrected = sitkvtk.read(path)
-    origin = np.array(corrected.GetOrigin())
-    if minc_needs_flip():
-        np.testing.assert_allclose(origin, np.array(plain.GetOrigin()) * [-1, -1, 1])
-    # An ITK that converts MINC itself (6.0 and later) gets no second flip.
-    monkeypatch.setattr(sitk.Version, "ITKMajorVersion", staticmethod(lambda: 6))
-    assert not minc_needs_flip()
-    np.testing.assert_allclose(sitkvtk.read(path).GetOrigin(), plain.GetOrigin())

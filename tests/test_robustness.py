@@ -356,17 +356,6 @@ def test_nan_inf_zero_negative_spacing(tmp_path, child):
     _refused(child, paths, "spacing", "space vector", "direction")
 
 
-def test_zero_nifti_pixdim_reads_as_one_and_is_reported(tmp_path):
-    """niftilib reads pixdim 0 as 1 (common in sloppy files): read, and said so."""
-    path = _write(tmp_path, "pixdim-zero.nii")
-    _nifti_set(path, 80, "f", 0.0)
-    _nifti_set(path, 252, "2h", 0, 0)  # no qform/sform: pixdim alone gives the spacing
-    assert sitkvtk.read(path).GetSpacing()[0] == 1.0
-    header = sitkvtk.SimpleITKReader()
-    header.SetFileName(path)
-    assert "pixdim[1]" in header.GetHeader().metadata["NIFTI_pixdim"]
-
-
 SHEAR = np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.0], [0.2, 0.0, 1.0]])
 
 
