@@ -20,23 +20,22 @@ if _HERE not in sys.path:
 from paraview.util.vtkAlgorithm import smdomain, smhint, smproperty, smproxy  # noqa: E402
 from vtkmodules.vtkCommonCore import vtkStringArray  # noqa: E402
 
-from sitkvtk.dicomsource import is_dicom_file  # noqa: E402
-from sitkvtk.errors import ReadError  # noqa: E402
-from sitkvtk.header import COORDINATE_SYSTEMS  # noqa: E402
-from sitkvtk.world import OUTPUT_MODES, WorldImageReader  # noqa: E402
-from sitkvtk.writer import SimpleITKWriter, WriteError  # noqa: E402
+from sitkvtk.errors import ReadError, WriteError  # noqa: E402
+from sitkvtk.formats.registry import extensions  # noqa: E402
+from sitkvtk.geometry import COORDINATE_SYSTEMS  # noqa: E402
+from sitkvtk.world.modes import OUTPUT_MODES  # noqa: E402
+from sitkvtk.world.reader import WorldImageReader  # noqa: E402
+from sitkvtk.writer import SimpleITKWriter  # noqa: E402
 
 paraview_plugin_name = "SimpleITKPlugin"
 paraview_plugin_version = "0.1.0"
 
-#: Extensions of the files SimpleITK's image IOs read. ParaView 5.11 has its own reader
-#: for some (mha mhd nrrd nhdr vtk png jpg jpeg bmp tif tiff dcm mrc): File > Open asks
-#: which reader to use and OpenDataFile takes ParaView's (the first by name); for the
-#: others (nii nii.gz hdr mnc gipl lsm h5 ...) ParaView has none and opens with this one.
-EXTENSIONS = (
-    "nii nii.gz nia hdr img img.gz mha mhd nrrd nhdr mnc mnc2 gipl gipl.gz "
-    "dcm dicom mrc rec tif tiff png jpg jpeg bmp vtk lsm pic hdf5 h5 hdf he5 spr j2k jp2"
-)
+#: Extensions of the files SimpleITK's image IOs read (the package's format registry).
+#: ParaView 5.11 has its own reader for some (mha mhd nrrd nhdr vtk png jpg jpeg bmp tif
+#: tiff dcm mrc): File > Open asks which reader to use and OpenDataFile takes ParaView's
+#: (the first by name); for the others (nii nii.gz hdr mnc gipl lsm h5 ...) ParaView has
+#: none and opens with this one.
+EXTENSIONS = " ".join(extensions())
 DESCRIPTION = "SimpleITK images (NIfTI, MetaImage, NRRD, MINC, DICOM, TIFF, ...)"
 
 _OUTPUT_MODE_TEXT = {
@@ -131,7 +130,6 @@ class SimpleITKReaderProxy(_ReaderProperties):
     def __init__(self):
         super().__init__()
         self._chosen: list[str] = []
-        self._dicom_probe: tuple[str, bool] = ("", False)
 
     # Repeatable: a list of files (the GUI's grouped scan_000.nii.gz, scan_001.nii.gz, ...
     # or OpenDataFile([...])) is a file series, one time step per file.
@@ -160,17 +158,7 @@ class SimpleITKReaderProxy(_ReaderProperties):
         self._apply_file_names()
 
     def _apply_file_names(self):
-        names = self._chosen
-        # The GUI groups numbered DICOM files (img0001.dcm, img0002.dcm, ...) into one
-        # list too: that is one series, read whole from its first file, not time steps.
-        if len(names) > 1 and self.GetWholeSeries() and self._is_dicom(names[0]):
-            names = names[:1]
-        self.SetFileNames(names)
-
-    def _is_dicom(self, path) -> bool:
-        if self._dicom_probe[0] != path:  # AddFileName asks once per file of a list
-            self._dicom_probe = (path, is_dicom_file(path) is not None)
-        return self._dicom_probe[1]
+        self.SetChosenFileNames(self._chosen)
 
 
 @smproxy.reader(

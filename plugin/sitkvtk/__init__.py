@@ -1,8 +1,8 @@
 """sitkvtk: every image SimpleITK reads, as vtkImageData in the right place in physical space."""
 
+from .api import read, write
 from .bridge import image_from_vtk_image, vtk_image_from_image
 from .errors import ReadError, WriteError
-from .oneshot import read
 from .reader import SimpleITKReader
 
 __all__ = [
@@ -21,8 +21,8 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     # The writer (and the temporary-file machinery it needs) loads on first use:
     # readers pay only for reading.
-    if name in ("SimpleITKWriter", "write"):
-        from . import writer
+    if name == "SimpleITKWriter":
+        from .writer import SimpleITKWriter
 
-        return getattr(writer, name)
+        return SimpleITKWriter
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,7 +18,13 @@ from vtkmodules.util import numpy_support
 from vtkmodules.vtkCommonCore import VTK_BIT, VTK_UNSIGNED_CHAR, vtkDataArray
 from vtkmodules.vtkCommonDataModel import vtkImageData
 
-__all__ = ["vtk_image_from_image", "image_from_vtk_image", "SCALARS_NAME"]
+from .geometry import set_vtk_image_geometry, vtk_image_geometry
+from .pixeltypes import LABEL_MAP_TYPES, SITK_DTYPES
+
+__all__ = [
+    "SCALARS_NAME", "image_from_vtk_image", "image_geometry", "point_array", "vtk_array_from_image",
+    "vtk_array_from_voxels", "vtk_image_from_image", "voxels_size",
+]
 
 #: Name of the point-data array that holds the voxels.
 SCALARS_NAME = "ImageScalars"
@@ -27,14 +33,7 @@ SCALARS_NAME = "ImageScalars"
 # way back can rebuild a complex image.
 _COMPLEX_COMPONENTS = ("real", "imag")
 
-_LABEL_MAP_TYPES = {
-    getattr(sitk, name)
-    for name in ("sitkLabelUInt8", "sitkLabelUInt16", "sitkLabelUInt32", "sitkLabelUInt64")
-    if hasattr(sitk, name)
-}
-
-
-def _geometry_3d(image: sitk.Image) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def image_geometry(image: sitk.Image) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Spacing (3,), origin (3,), direction (3, 3) of a 2-D or 3-D image.
 
     A 2-D image gets unit spacing and zero origin along z and an identity-padded direction.
@@ -51,23 +50,12 @@ def _geometry_3d(image: sitk.Image) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return spacing, origin, direction
 
 
-def set_geometry(
-    vtk_image: vtkImageData, spacing, origin, direction, extent=None
-) -> None:
-    """Write spacing, origin, a 3x3 direction and optionally the extent onto ``vtk_image``."""
-    if extent is not None:
-        vtk_image.SetExtent(*(int(e) for e in extent))
-    vtk_image.SetSpacing(*(float(s) for s in spacing))
-    vtk_image.SetOrigin(*(float(o) for o in origin))
-    vtk_image.SetDirectionMatrix(*(float(d) for d in np.ravel(direction)))
-
-
 def _pixel_array(image: sitk.Image, copy: bool) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """The voxels as a (n_points, n_components) or (n_points,) array, and component names.
 
     With ``copy=False`` the array is a view of the SimpleITK buffer.
     """
-    if image.GetPixelID() in _LABEL_MAP_TYPES:
+    if image.GetPixelID() in LABEL_MAP_TYPES:
         # A label map is a run-length object, not a buffer: make it a label image first.
         image = sitk.LabelMapToLabel(image)
     array = sitk.GetArrayFromImage(image) if copy else sitk.GetArrayViewFromImage(image)
@@ -155,28 +143,19 @@ def vtk_image_from_image(image: sitk.Image, *, copy: bool = False) -> vtkImageDa
     """
     if not isinstance(image, sitk.Image):
         raise TypeError(f"expected a SimpleITK.Image, got {type(image).__name__}")
-    spacing, origin, direction = _geometry_3d(image)
+    spacing, origin, direction = image_geometry(image)
     size = list(image.GetSize()) + [1] * (3 - image.GetDimension())
     vtk_image = vtkImageData()
-    set_geometry(vtk_image, spacing, origin, direction, (0, size[0] - 1, 0, size[1] - 1, 0, size[2] - 1))
+    set_vtk_image_geometry(vtk_image, spacing, origin, direction, (0, size[0] - 1, 0, size[1] - 1, 0, size[2] - 1))
     vtk_image.GetPointData().SetScalars(vtk_array_from_image(image, copy=copy))
     return vtk_image
-
-
-# numpy dtypes SimpleITK has a pixel type for; VTK_CHAR, long, long long and id type
-# all arrive as one of these from vtk_to_numpy.
-_SITK_DTYPES = frozenset(
-    np.dtype(t)
-    for t in (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32,
-              np.int64, np.uint64, np.float32, np.float64)
-)
 
 
 def _array_names(data) -> list[str]:
     return [data.GetArrayName(i) for i in range(data.GetNumberOfArrays())]
 
 
-def _scalars(vtk_image: vtkImageData, array_name: str | None) -> vtkDataArray:
+def point_array(vtk_image: vtkImageData, array_name: str | None = None) -> vtkDataArray:
     """The point-data array to convert: by name, else the active scalars, else the only one."""
     point_data, cell_data = vtk_image.GetPointData(), vtk_image.GetCellData()
     if array_name is not None:
@@ -220,7 +199,7 @@ def _numpy_values(array: vtkDataArray) -> np.ndarray:
         plain.DeepCopy(array)
         array = plain
     values = numpy_support.vtk_to_numpy(array)
-    if values.dtype not in _SITK_DTYPES:
+    if values.dtype not in SITK_DTYPES:
         raise ValueError(
             f"array {array.GetName()!r} holds {array.GetDataTypeAsString()} "
             f"({values.dtype}), which SimpleITK has no pixel type for"
@@ -257,7 +236,7 @@ def image_from_vtk_image(vtk_image: vtkImageData, array_name: str | None = None)
     """
     if not isinstance(vtk_image, vtkImageData):
         raise TypeError(f"expected a vtkImageData, got {type(vtk_image).__name__}")
-    array = _scalars(vtk_image, array_name)
+    array = point_array(vtk_image, array_name)
     extent = vtk_image.GetExtent()
     dims = [extent[2 * i + 1] - extent[2 * i] + 1 for i in range(3)]
     if min(dims) < 1:
@@ -277,10 +256,9 @@ def image_from_vtk_image(vtk_image: vtkImageData, array_name: str | None = None)
         values = np.ascontiguousarray(values).view(complex_type)[..., 0]
         ncomp = 1
 
-    spacing = np.array(vtk_image.GetSpacing(), dtype=float)
-    direction = _direction(vtk_image)
+    spacing, origin, direction = vtk_image_geometry(vtk_image)
     start = np.array(extent[::2], dtype=float)
-    origin = np.array(vtk_image.GetOrigin(), dtype=float) + direction @ (spacing * start)
+    origin = origin + direction @ (spacing * start)
 
     flat_2d = (
         dims[2] == 1
@@ -296,8 +274,3 @@ def image_from_vtk_image(vtk_image: vtkImageData, array_name: str | None = None)
     image.SetOrigin(origin[:dim].tolist())
     image.SetDirection(direction[:dim, :dim].ravel().tolist())
     return image
-
-
-def _direction(vtk_image: vtkImageData) -> np.ndarray:
-    matrix = vtk_image.GetDirectionMatrix()
-    return np.array([[matrix.GetElement(r, c) for c in range(3)] for r in range(3)])

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _info(path: str, coordinate_system: str) -> int:
-    from .header import read_header
+    from .sources.file import read_header
 
     header = read_header(path)
     spacing, origin, direction = header.world_geometry(coordinate_system)
@@ -78,9 +78,8 @@ def _convert(source: str, target: str, force: bool) -> int:
     # checked before reading, so a refusal costs nothing
     if os.path.lexists(target) and not force:
         raise OSError(f"{target}: exists; use --force to overwrite")
-    from .header import read_header
-    from .oneshot import read
-    from .writer import write
+    from .api import read, write
+    from .sources.file import read_header
 
     steps = read_header(source).time_steps
     if steps > 1:

@@ -1,20 +1,29 @@
-"""The exceptions the package raises for files it cannot read or write, and VTK's error output."""
+"""The exceptions the package raises for files it cannot read or write."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 
-from vtkmodules.vtkCommonCore import vtkObject
+
+def display_name(path) -> str:
+    """A path, or a list of paths (a file series), as text for a message."""
+    if isinstance(path, (list, tuple)):
+        names = [os.fspath(p) for p in path]
+        return ", ".join(names) if names else "<no file>"
+    return os.fspath(path)
 
 
 class _FileError(OSError):
-    """``str(error)`` names the file and the reason; ``error.filename`` is the path."""
+    """``str(error)`` names the file and the reason; ``error.filename`` is the path.
 
-    def __init__(self, path: str | os.PathLike, reason: str):
+    ``path`` may be a list of paths (a file series): the message names them all.
+    """
+
+    def __init__(self, path, reason: str):
         self.reason = reason
-        super().__init__(f"{os.fspath(path)}: {reason}")
-        self.filename = os.fspath(path)
+        name = display_name(path)
+        super().__init__(f"{name}: {reason}")
+        self.filename = name
 
     def __str__(self) -> str:
         # OSError's own __str__ would print errno and strerror, both None here.
@@ -32,12 +41,11 @@ class WriteError(_FileError):
     """An image could not be written to a file; no file was left behind."""
 
 
-@contextlib.contextmanager
-def quiet_vtk():
-    """Silence VTK's error output where the caller reports through an exception instead."""
-    previous = vtkObject.GetGlobalWarningDisplay()
-    vtkObject.GlobalWarningDisplayOff()
-    try:
-        yield
-    finally:
-        vtkObject.SetGlobalWarningDisplay(previous)
+def itk_reason(error: Exception) -> str:
+    """The useful line of an ITK exception: its 'Description:' if it has one."""
+    text = str(error)
+    for line in text.splitlines():
+        if "Description:" in line:
+            return line.split("Description:", 1)[1].strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__

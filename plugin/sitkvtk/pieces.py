@@ -56,13 +56,3 @@ def split_mode(info, slab: int = vtkExtentTranslator.Z_SLAB_MODE) -> int:
     key = _SDDP.UPDATE_NUMBER_OF_GHOST_LEVELS()
     ghosts = info.Get(key) if info.Has(key) else 0
     return vtkExtentTranslator.BLOCK_MODE if ghosts else slab
-
-
-def piece_extent(piece: int, pieces: int, whole_extent, ghost_levels: int = 0,
-                 mode: int = vtkExtentTranslator.Z_SLAB_MODE) -> list[int]:
-    """The extent VTK gives piece ``piece`` of ``pieces`` (empty when there is none)."""
-    extent = [0, -1, 0, -1, 0, -1]
-    vtkExtentTranslator().PieceToExtentThreadSafe(
-        piece, pieces, ghost_levels, [int(e) for e in whole_extent], extent, mode, 0
-    )
-    return [int(e) for e in extent]

@@ -8,7 +8,7 @@ import numpy as np
 import SimpleITK as sitk
 from vtkmodules.util.numpy_support import get_vtk_array_type, numpy_to_vtk
 from vtkmodules.util.vtkAlgorithm import VTKPythonAlgorithmBase
-from vtkmodules.vtkCommonCore import vtkObject, vtkOutputWindow
+from vtkmodules.vtkCommonCore import vtkOutputWindow
 from vtkmodules.vtkCommonDataModel import vtkDataObject, vtkImageData
 from vtkmodules.vtkCommonExecutionModel import (
     vtkAlgorithm,
@@ -16,12 +16,15 @@ from vtkmodules.vtkCommonExecutionModel import (
     vtkStreamingDemandDrivenPipeline,
 )
 
-from .bridge import SCALARS_NAME, set_geometry, voxels_size, vtk_array_from_voxels
+from .bridge import SCALARS_NAME, voxels_size, vtk_array_from_voxels
 from .errors import ReadError
-from .header import ImageHeader, check_coordinate_system
+from .fielddata import add_field_data
+from .geometry import check_coordinate_system, set_vtk_image_geometry
+from .header import ImageHeader
 from .pieces import holds_nothing, split_mode
-from .sources import ImageSource, open_source
-from .validate import check_header
+from .sources.base import ImageSource
+from .sources.checks import check_header
+from .sources.dispatch import open_source
 
 _SDDP = vtkStreamingDemandDrivenPipeline
 
@@ -34,8 +37,10 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
     origin and the 3x3 direction are set on the output; a 2-D file is one slice,
     a 4-D file is a 3-D source with one time step per volume.
 
-    Errors make the pipeline fail with a message naming the file; the reason is
-    kept in :attr:`last_error` and the output is left empty.
+    Errors make the pipeline fail with a message naming the file (on VTK's output
+    window unless ``SetReportErrors(False)``); the reason is kept in :attr:`last_error`
+    and the output is left empty. The header's summary and tags go on the output as
+    field data (:mod:`sitkvtk.fielddata`).
     """
 
     def __init__(self):
@@ -47,6 +52,7 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         self._whole_series = True
         self._source: ImageSource | None = None
         self._source_stamp: tuple = ()
+        self._report_errors = True
         #: The ReadError of the last pipeline pass, or None after a good one.
         self.last_error: ReadError | None = None
 
@@ -120,6 +126,14 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
     def GetWholeSeries(self) -> bool:
         return self._whole_series
 
+    def SetReportErrors(self, on: bool):
+        """On (default): a failed pass prints its error on VTK's output window. Off: the
+        error is only kept in :attr:`last_error` (for callers that raise it instead)."""
+        self._report_errors = bool(on)
+
+    def GetReportErrors(self) -> bool:
+        return self._report_errors
+
     def _steps_as_components(self, header: ImageHeader) -> bool:
         return self._time_as_components and header.time_steps > 1
 
@@ -184,29 +198,37 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         info = outInfo.GetInformationObject(0)
         output = vtkImageData.GetData(info)
         try:
-            header = self.GetHeader()
-            extent = info.Get(_SDDP.UPDATE_EXTENT())
             if holds_nothing(info):  # a piece with no cell: more ranks than cells
                 output.Initialize()
                 return 1
-            if self._steps_as_components(header):
-                array = self._read_steps_as_components(header, extent)
-            else:
-                step = self._time_step(info, header)
-                array = vtk_array_from_voxels(self._read_extent(header, extent, step))
+            step = self._time_step(info, self.GetHeader())
+            image = self.ReadImage(info.Get(_SDDP.UPDATE_EXTENT()), step)
         except ReadError as error:
             return self._fail(error, info)
-        spacing, origin, direction = header.world_geometry(self._coordinate_system)
-        output.Initialize()
-        set_geometry(output, spacing, origin, direction, extent)
-        output.GetPointData().SetScalars(array)
-        if header.io_name == "GDCMImageIO":
-            from .dicom import add_dicom_field_data  # DICOM code loads only for DICOM
-
-            add_dicom_field_data(output, header.metadata)
-        if header.time_steps > 1 and not self._steps_as_components(header):
-            output.GetInformation().Set(vtkDataObject.DATA_TIME_STEP(), header.time_values()[step])
+        output.ShallowCopy(image)
+        _copy_time(image, output)
         return 1
+
+    def ReadImage(self, extent, step: int = 0) -> vtkImageData:
+        """Voxels ``extent`` (VTK (x0, x1, y0, y1, z0, z1)) of volume ``step`` as a new
+        ``vtkImageData`` with its geometry, field data and time; raises ReadError.
+
+        The pipeline's ``RequestData`` serves its requests with this, and so can other
+        algorithms built on this reader.
+        """
+        header = self.GetHeader()
+        if self._steps_as_components(header):
+            array = self._read_steps_as_components(header, extent)
+        else:
+            array = vtk_array_from_voxels(self._read_extent(header, extent, step))
+        spacing, origin, direction = header.world_geometry(self._coordinate_system)
+        image = vtkImageData()
+        set_vtk_image_geometry(image, spacing, origin, direction, extent)
+        image.GetPointData().SetScalars(array)
+        add_field_data(image, header, self._coordinate_system)
+        if header.time_steps > 1 and not self._steps_as_components(header):
+            image.GetInformation().Set(vtkDataObject.DATA_TIME_STEP(), header.time_values()[step])
+        return image
 
     # -- helpers ------------------------------------------------------------------
     def _time_step(self, info, header: ImageHeader) -> int:
@@ -250,10 +272,10 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
     def _fail(self, error: ReadError, info) -> int:
         """Report ``error`` and empty the output: a failed pass must not leave the last good data."""
         self.last_error = error
-        output = vtkImageData.GetData(info)
+        output = info.Get(vtkDataObject.DATA_OBJECT())  # an image, or a subclass's other output
         if output is not None:
             output.Initialize()
-        if vtkObject.GetGlobalWarningDisplay():
+        if self._report_errors:
             vtkOutputWindow.GetInstance().DisplayErrorText(f"ERROR: SimpleITKReader: {error}\n")
         return 0
 
@@ -268,3 +290,11 @@ def _stamp(paths: list[str]) -> tuple:
         except OSError:
             stamps.append((path, None, None))
     return tuple(stamps)
+
+
+def _copy_time(source: vtkImageData, target) -> None:
+    key = vtkDataObject.DATA_TIME_STEP()
+    if source.GetInformation().Has(key):
+        target.GetInformation().Set(key, source.GetInformation().Get(key))
+    else:
+        target.GetInformation().Remove(key)

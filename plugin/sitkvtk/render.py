@@ -22,7 +22,7 @@ from vtkmodules.vtkRenderingCore import (
 )
 
 # Register the OpenGL implementations of the rendering classes above.
-import vtkmodules.vtkRenderingOpenGL2  # noqa: F401, I001  isort: skip
+import vtkmodules.vtkRenderingOpenGL2 as _opengl  # noqa: I001  isort: skip
 
 from .errors import ReadError
 from .reader import SimpleITKReader
@@ -50,9 +50,6 @@ def _box_outline(image) -> vtkPolyData:
 
 def render_slices(path: str, output: str, size: tuple[int, int] = (900, 700)) -> None:
     """Render the three centre slices of ``path`` (and its oriented outline) to PNG ``output``."""
-    if not os.environ.get("DISPLAY"):
-        # No X server: go straight to EGL instead of failing on X first (VTK >= 9.4 wheels).
-        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
     reader = SimpleITKReader()
     reader.SetFileName(path)
     reader.Update()
@@ -96,7 +93,7 @@ def render_slices(path: str, output: str, size: tuple[int, int] = (900, 700)) ->
     camera.OrthogonalizeViewUp()
     renderer.ResetCamera()
 
-    window = vtkRenderWindow()
+    window = _render_window()
     window.SetOffScreenRendering(True)
     window.SetSize(*size)
     window.AddRenderer(renderer)
@@ -112,3 +109,12 @@ def render_slices(path: str, output: str, size: tuple[int, int] = (900, 700)) ->
     window.Finalize()
     if writer.GetErrorCode():
         raise OSError(f"{output}: could not write the PNG")
+
+
+def _render_window():
+    """An off-screen window: EGL where there is no X server (VTK wheels >= 9.4 have it),
+    instead of failing on X first; the platform's default otherwise."""
+    egl = getattr(_opengl, "vtkEGLRenderWindow", None)
+    if not os.environ.get("DISPLAY") and egl is not None:
+        return egl()
+    return vtkRenderWindow()

@@ -12,8 +12,7 @@ import os
 import shutil
 import tempfile
 
-from .errors import ReadError, WriteError
-from .header import itk_reason
+from .errors import ReadError, WriteError, itk_reason
 
 __all__ = ["check_target", "commit"]
 

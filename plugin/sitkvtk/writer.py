@@ -12,14 +12,16 @@ import os
 import numpy as np
 import SimpleITK as sitk
 from vtkmodules.util.vtkAlgorithm import VTKPythonAlgorithmBase
-from vtkmodules.vtkCommonCore import vtkCommand, vtkObject, vtkOutputWindow
+from vtkmodules.vtkCommonCore import vtkCommand, vtkOutputWindow
 from vtkmodules.vtkCommonDataModel import vtkDataSet, vtkImageData, vtkStructuredGrid
 
-from .bridge import _geometry_3d, _scalars, image_from_vtk_image
-from .errors import WriteError, quiet_vtk
-from .header import minc_needs_flip, read_header
-from .lattice import image_from_structured_grid
+from .bridge import image_from_vtk_image, image_geometry, point_array
+from .errors import WriteError
+from .formats.minc import minc_needs_flip
+from .geometry import RAS_FLIP, world_corners
+from .sources.file import read_header
 from .staging import check_target, commit
+from .world.grid import image_from_structured_grid
 
 __all__ = ["SimpleITKWriter", "write"]
 
@@ -32,7 +34,6 @@ _DICOM_PIXELS = {
         sitk.sitkInt32, sitk.sitkVectorUInt8, sitk.sitkVectorUInt16},
     3: {sitk.sitkUInt8, sitk.sitkUInt16},
 }
-_RAS_FLIP = np.array([-1.0, -1.0, 1.0])
 
 
 def write(
@@ -53,7 +54,7 @@ def write(
         any SimpleITK pixel type and number of components; spacing, origin, direction
         and extent start are kept. A structured grid must be a regular lattice (the
         reader's world-point output, filtered but not warped): its geometry is taken
-        from its points (:func:`sitkvtk.lattice.image_from_structured_grid`).
+        from its points (:func:`sitkvtk.world.grid.image_from_structured_grid`).
     path : str or os.PathLike
         ``.vti`` is written by VTK (all point-data arrays, direction kept); every other
         extension by SimpleITK (.nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, .hdr, .mnc,
@@ -102,7 +103,7 @@ def _write_sitk(image: sitk.Image, path: str, compress: bool) -> None:
         # ITK before 6.0 stores its LPS coordinates in MINC's RAS fields unconverted;
         # hand it RAS so that the file says what was meant (the reader flips back).
         dim = image.GetDimension()
-        flip = _RAS_FLIP[:dim]
+        flip = np.diag(RAS_FLIP)[:dim]
         direction = np.reshape(image.GetDirection(), (dim, dim)) * flip[:, None]
         image = sitk.Image(image)
         image.SetOrigin((np.array(image.GetOrigin()) * flip).tolist())
@@ -127,11 +128,6 @@ def _check_dicom(path: str, image: sitk.Image) -> None:
         )
 
 
-def _corners(spacing, origin, direction, size) -> np.ndarray:
-    ijk = np.array(np.meshgrid(*[(0, n - 1) for n in size], indexing="ij")).reshape(3, -1)
-    return (origin[:, None] + direction @ (spacing[:, None] * ijk)).T
-
-
 def _check_written(path: str, image: sitk.Image, allow_geometry_loss: bool) -> None:
     """Read the header back: same pixel type, size and (unless allowed) geometry."""
     header = read_header(path)
@@ -145,10 +141,10 @@ def _check_written(path: str, image: sitk.Image, allow_geometry_loss: bool) -> N
         raise ValueError(f"the format stored a {size} image as {header.volume_size}")
     if allow_geometry_loss:
         return
-    wanted = _geometry_3d(image)
+    wanted = image_geometry(image)
     stored = header.world_geometry("LPS")
-    points_wanted = _corners(*wanted, size)
-    error = np.abs(_corners(*stored, size) - points_wanted).max()
+    points_wanted = world_corners(*wanted, size)
+    error = np.abs(world_corners(*stored, size) - points_wanted).max()
     # NIfTI and Analyze keep float32 headers: tolerate their rounding, nothing more.
     if error > 1e-3 + 1e-6 * np.abs(points_wanted).max():
         lost = [
@@ -172,7 +168,7 @@ def _write_vti(image: vtkImageData, path: str, array_name: str | None, compress:
     if array_name is not None:
         data = vtkImageData()
         data.CopyStructure(image)
-        data.GetPointData().SetScalars(_scalars(image, array_name))
+        data.GetPointData().SetScalars(point_array(image, array_name))
     writer = vtkXMLImageDataWriter()
     writer.SetFileName(path)
     writer.SetInputData(data)
@@ -184,8 +180,7 @@ def _write_vti(image: vtkImageData, path: str, array_name: str | None, compress:
         writer.SetCompressorTypeToNone()
     errors: list[str] = []
     writer.AddObserver(vtkCommand.ErrorEvent, lambda _obj, _event, *rest: errors.append(""))
-    with quiet_vtk():
-        ok = writer.Write()
+    ok = writer.Write()  # the observer takes its errors: the exception below carries the message
     if not ok or errors or writer.GetErrorCode():
         raise ValueError("VTK's XML writer failed")
 
@@ -205,6 +200,7 @@ class SimpleITKWriter(VTKPythonAlgorithmBase):
         self._array_name: str | None = None
         self._compression = True
         self._allow_geometry_loss = False
+        self._raising = False  # inside Write(), which raises the error instead of printing it
         #: The WriteError of the last Write(), or None after a good one.
         self.last_error: WriteError | None = None
 
@@ -254,7 +250,7 @@ class SimpleITKWriter(VTKPythonAlgorithmBase):
             )
         except WriteError as error:
             self.last_error = error
-            if vtkObject.GetGlobalWarningDisplay():
+            if not self._raising:
                 vtkOutputWindow.GetInstance().DisplayErrorText(f"ERROR: SimpleITKWriter: {error}\n")
             return 0
         return 1
@@ -266,8 +262,16 @@ class SimpleITKWriter(VTKPythonAlgorithmBase):
             self.last_error = WriteError(self._file_name or "<no file>", "the writer has no input")
             raise self.last_error
         self.Modified()
-        with quiet_vtk():  # the exception below carries the message
+        # The exception below carries the message: not printed by RequestData, and the
+        # executive's "returned failure" goes to an observer.
+        executive = self.GetExecutive()
+        observer = executive.AddObserver(vtkCommand.ErrorEvent, lambda *_: None)
+        self._raising = True
+        try:
             self.Update()
+        finally:
+            self._raising = False
+            executive.RemoveObserver(observer)
         if self.last_error is not None:
             raise self.last_error
         return 1

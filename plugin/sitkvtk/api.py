@@ -1,11 +1,14 @@
-"""read(): from a path to a ``vtkImageData`` in one call, errors as exceptions."""
+"""read() and write(): from a path to a ``vtkImageData`` and back in one call, errors as exceptions."""
 
 from __future__ import annotations
 
+import os
+
+from vtkmodules.vtkCommonCore import vtkCommand
 from vtkmodules.vtkCommonDataModel import vtkImageData
 from vtkmodules.vtkCommonExecutionModel import vtkStreamingDemandDrivenPipeline as _SDDP
 
-from .errors import ReadError, quiet_vtk
+from .errors import ReadError
 from .reader import SimpleITKReader
 
 
@@ -39,8 +42,19 @@ def read(
         reader.SetFileName(path)
     reader.SetCoordinateSystem(coordinate_system)
     reader.SetTimeAsComponents(time_as_components)
-    with quiet_vtk():
+    # The exception carries the message: nothing on VTK's output window, from the reader
+    # or from its executive (an observer takes the executive's error events instead).
+    reader.SetReportErrors(False)
+    executive = reader.GetExecutive()
+    observer = executive.AddObserver(vtkCommand.ErrorEvent, _ignore)
+    try:
         return _update(reader, path, extent, time_step)
+    finally:
+        executive.RemoveObserver(observer)
+
+
+def _ignore(_caller, _event, *_data) -> None:
+    pass
 
 
 def _update(reader: SimpleITKReader, path, extent, time_step) -> vtkImageData:
@@ -71,3 +85,15 @@ def _update(reader: SimpleITKReader, path, extent, time_step) -> vtkImageData:
     if result.GetNumberOfPoints() == 0:  # a failure no ReadError described: never empty data
         raise ReadError(path, "the pipeline failed (see VTK's error output)")
     return result
+
+
+def write(
+    image, path: str | os.PathLike, *, array_name: str | None = None, compress: bool = True,
+    force: bool = True, allow_geometry_loss: bool = False,
+) -> None:
+    """Write ``image`` (a ``vtkImageData``, or a structured grid that is a lattice) to ``path``;
+    the extension picks the format. Raises WriteError; see :func:`sitkvtk.writer.write`."""
+    from .writer import write as write_image  # the writer loads on first use: readers pay only for reading
+
+    write_image(image, path, array_name=array_name, compress=compress, force=force,
+                allow_geometry_loss=allow_geometry_loss)

@@ -1,23 +1,41 @@
-"""A structured grid whose points make a regular lattice, back as a ``vtkImageData``.
+"""Image <-> structured grid of world points, both ways.
 
-The reader hands an oblique image to ParaView as a ``vtkStructuredGrid`` of world
-points (:func:`sitkvtk.world.structured_grid_from_image`), and filters such as the
-Calculator keep it one. To write such a grid as an image, its origin, spacing and
-direction are fitted to its corner points and every point is checked against that
-lattice: a grid that was warped, or is no lattice at all, is refused.
+:func:`structured_grid_from_image`: an oblique image as a ``vtkStructuredGrid`` whose
+points are the voxels' world positions (exact in every filter; voxels shared).
+Filters such as the Calculator keep it one; to write it as an image again,
+:func:`image_from_structured_grid` fits origin, spacing and direction to its corner
+points and checks every point against that lattice: a grid that was warped, or is no
+lattice at all, is refused.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from vtkmodules.util.numpy_support import vtk_to_numpy
+from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
+from vtkmodules.vtkCommonCore import vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkImageData, vtkStructuredGrid
 
-__all__ = ["image_from_structured_grid"]
+from ..geometry import size_corners, vtk_image_geometry, world_points
+
+__all__ = ["image_from_structured_grid", "structured_grid_from_image"]
 
 #: Points are float32 (the reader bakes them so): a point may be off its lattice position
 #: by a few float32 roundings of the largest coordinate involved.
 FLOAT32_TOLERANCE = 8 * float(np.finfo(np.float32).eps)
+
+
+def structured_grid_from_image(image: vtkImageData, dtype=np.float32) -> vtkStructuredGrid:
+    """``image`` as a structured grid with its voxels' world points; point and field data shared."""
+    spacing, origin, direction = vtk_image_geometry(image)
+    extent = image.GetExtent()
+    points = vtkPoints()
+    points.SetData(numpy_to_vtk(world_points(extent, spacing, origin, direction, dtype), deep=False))
+    grid = vtkStructuredGrid()
+    grid.SetExtent(*extent)
+    grid.SetPoints(points)
+    grid.GetPointData().ShallowCopy(image.GetPointData())
+    grid.GetFieldData().ShallowCopy(image.GetFieldData())
+    return grid
 
 
 def image_from_structured_grid(
@@ -49,7 +67,7 @@ def image_from_structured_grid(
     if grid.HasAnyBlankPoints() or grid.HasAnyBlankCells():
         raise ValueError("the structured grid has blanked points or cells; an image has none")
     points = vtk_to_numpy(grid.GetPoints().GetData()).reshape(dims[2], dims[1], dims[0], 3)
-    corners = np.array(np.meshgrid(*[(0, n - 1) for n in dims], indexing="ij")).reshape(3, -1).T
+    corners = size_corners(dims).T
     at_corners = points[corners[:, 2], corners[:, 1], corners[:, 0]].astype(float)
     design = np.column_stack([np.ones(len(corners)), corners])
     fit = np.linalg.lstsq(design, at_corners, rcond=None)[0]  # rows: origin, then one per axis

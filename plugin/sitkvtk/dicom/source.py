@@ -1,8 +1,8 @@
 """DICOM sources: a series read slice by slice into one buffer, and single DICOM files.
 
-A series is read straight into the output image: one SimpleITK image is allocated
-for the requested box and each slice is written into its z slot, so the peak memory
-is the box plus one slice. A z sub-range reads only its own files (streaming).
+A series is read straight into the output: one ``np.empty`` buffer is allocated for the
+requested box and each slice is written into its z slot, so the peak memory is the
+box plus one slice. A z sub-range reads only its own files (streaming).
 
 Native (uncompressed little-endian greyscale) slices are read raw by the Python
 parser's offsets; everything else (JPEG, JPEG-LS, JPEG 2000, RLE, deflate, colour,
@@ -17,22 +17,14 @@ import os
 import warnings
 
 import numpy as np
-import SimpleITK as sitk
 
-from .dicom import (
-    DicomWarning,
-    describe,
-    header_of,
-    metadata_of,
-    pixel_type,
-    plan_series,
-    scan_folder,
-)
-from .dicomfile import GDCM_KEYS, DicomFile, native_layout, parse, read_native
-from .errors import ReadError
-from .header import ImageHeader, itk_reason
-from .sources import FileSource
-from .validate import check_data_fits
+from ..errors import ReadError
+from ..header import ImageHeader
+from ..sources.checks import check_data_fits
+from ..sources.file import FileSource
+from .gdcm import decode_slice
+from .parse import GDCM_KEYS, DicomFile, native_layout, parse, read_native
+from .series import DicomWarning, describe, header_of, pixel_type, plan_series, scan_folder
 
 
 def is_dicom_file(path: str) -> DicomFile | None:
@@ -110,7 +102,7 @@ class DicomSeriesSource:
             self._header = header_of(self.path, self.plan, pixel_id, components)
         return self._header
 
-    def read_box(self, start, size, step=0, progress=None) -> sitk.Image | np.ndarray:
+    def read_box(self, start, size, step=0, progress=None):
         if self._delegate is not None:
             return self._delegate.read_box(start, size, step, progress)
         header = self.header
@@ -151,7 +143,7 @@ class DicomSeriesSource:
                 stored = stored * slope + intercept  # float64, as GDCM's rescaler computes
             np.copyto(slot, stored, casting="unsafe")
             return
-        values, _image = _gdcm_slice(info, nx, ny)
+        values, _image = decode_slice(info, nx, ny)
         np.copyto(slot, values[box], casting="unsafe")
 
     def _raw_agrees(self, info: DicomFile, layout) -> bool:
@@ -162,7 +154,7 @@ class DicomSeriesSource:
         key += (info.transfer_syntax,)
         if key not in self._checked:
             nx, ny = self.header.size[:2]
-            reference, _image = _gdcm_slice(info, nx, ny)
+            reference, _image = decode_slice(info, nx, ny)
             try:
                 raw = read_native(info, layout, ny, nx).astype(np.float64)
             except (OSError, ValueError):
@@ -174,26 +166,6 @@ class DicomSeriesSource:
                 and np.array_equal(raw.astype(reference.dtype), reference)
             )
         return self._checked[key]
-
-
-def _gdcm_slice(info: DicomFile, nx: int, ny: int) -> tuple[np.ndarray, sitk.Image]:
-    """One file decoded by GDCM: a (rows, columns[, components]) view, and its image."""
-    reader = sitk.ImageFileReader()
-    reader.SetImageIO("GDCMImageIO")
-    reader.SetFileName(info.path)
-    try:
-        image = reader.Execute()
-    except (RuntimeError, MemoryError) as error:
-        syntax = f" (transfer syntax {info.transfer_syntax})" if info.transfer_syntax else ""
-        reason = f"GDCM cannot decode the pixel data{syntax}: {itk_reason(error)}"
-        raise ReadError(info.path, reason) from None
-    size = tuple(image.GetSize()) + (1,)
-    if size[:3] != (nx, ny, 1):
-        raise ReadError(info.path, f"decoded size {image.GetSize()} is not one {nx}x{ny} slice")
-    ncomp = image.GetNumberOfComponentsPerPixel()
-    shape = (ny, nx) + ((ncomp,) if ncomp > 1 else ())
-    # The view does not keep the image alive: both go back to the caller.
-    return sitk.GetArrayViewFromImage(image).reshape(shape), image
 
 
 def _frames(files: list[DicomFile]) -> int:
@@ -210,6 +182,3 @@ def open_dicom(path: str, series_id: str | None = None, whole_series: bool = Tru
     if info.number("NumberOfFrames", 1) > 1 or not whole_series:
         return DicomFileSource(path)
     return DicomSeriesSource(path, series_id, anchor=info)
-
-
-__all__ = ["DicomFileSource", "DicomSeriesSource", "DicomWarning", "metadata_of", "open_dicom"]

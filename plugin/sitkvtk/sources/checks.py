@@ -1,45 +1,39 @@
-"""Checks made on a header before any voxel is read.
+"""Checks made before any voxel is read.
 
 A header can promise anything. SimpleITK believes it: it allocates what the header
 says and, for some formats (NIfTI), fills what the file lacks with garbage without
-an error; on some values it hangs or crashes the process. These checks refuse such
-files with the reason, before SimpleITK is given them or memory is allocated:
+an error. These checks refuse such files with the reason, before memory is allocated:
 
 - :func:`check_path`: the path is a file (or a folder) this process can open;
-- :func:`check_before_simpleitk`: header values known to hang or crash SimpleITK
-  2.5 (found by tests/test_fuzz.py; each has a regression test in test_robustness.py);
-- :func:`check_header`: the size and geometry SimpleITK read are usable;
+- :func:`check_header`: the size and geometry of a header are usable;
 - :func:`check_data_fits`: the file holds the voxels the header promises, and they
   fit in memory.
+
+Header values that hang or crash SimpleITK are each format's to check
+(:func:`sitkvtk.formats.registry.check_before_simpleitk`).
 """
 
 from __future__ import annotations
 
 import math
 import os
-import re
 import stat
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import datalayout, rawheader
-from .errors import ReadError
+from ..errors import ReadError
+from ..formats.rawio import gzip_size, inflate_count
+from ..formats.registry import data_layout
 
 if TYPE_CHECKING:
-    from .header import ImageHeader
+    from ..header import ImageHeader
 
 # Deflate cannot expand data by more than about 1032:1; a gzip/zlib file that would
 # have to expand more than this is lying about its size.
 _DEFLATE_MAX_RATIO = 1100
 
-_NIFTI_VECTOR_INTENTS = (1006, 1007)  # displacement vector, vector
-_NIFTI_MULTICHANNEL = {32: "complex64", 128: "RGB24", 1792: "complex128", 2304: "RGBA32"}
-
 _VTK_MAX_EXTENT = 2**31 - 1  # VTK extents are int
-
-#: MetaIO indexes fixed arrays with NDims: a negative or large value crashes it.
-_METAIMAGE_MAX_DIMS = 10
 
 
 def check_path(path: str, folder_ok: bool = True) -> None:
@@ -71,77 +65,12 @@ def check_path(path: str, folder_ok: bool = True) -> None:
         raise ReadError(path, f"cannot open the file ({error.strerror or error})") from None
 
 
-def check_before_simpleitk(path: str, io_name: str) -> None:
-    """Raise :class:`ReadError` for header values that hang or crash SimpleITK's readers."""
-    if io_name == "NiftiImageIO":
-        _check_nifti(path)
-    elif io_name == "MetaImageIO":
-        _check_metaimage(path)
-
-
-def _check_nifti(path: str) -> None:
-    header = rawheader.read_nifti_header(path)
-    if header is None:
-        return
-    # ITK's vector handling of a multi-channel voxel (complex, RGB, RGBA) overruns its buffer.
-    if header.intent_code in _NIFTI_VECTOR_INTENTS and header.datatype in _NIFTI_MULTICHANNEL:
-        raise ReadError(
-            path,
-            f"a vector intent (code {header.intent_code}) with "
-            f"{_NIFTI_MULTICHANNEL[header.datatype]} voxels, which SimpleITK cannot read "
-            "(it crashes on them)",
-        )
-    # niftilib turns a NaN or infinite pixdim into 1 without a word: refuse, as for any format.
-    used = range(1, min(max(header.ndim, 0), 4) + 1)
-    bad = [
-        f"pixdim[{i}] = {header.pixdim[i]:g}" for i in used if not math.isfinite(header.pixdim[i])
-    ]
-    if bad:
-        raise ReadError(path, f"the header gives invalid spacing ({', '.join(bad)})")
-    if not header.is_nifti:
-        return
-    # ITK's NIfTI reader loops forever orthonormalising an sform with an infinity in it.
-    if header.sform_code > 0 and not all(map(math.isfinite, header.srow)):
-        raise ReadError(
-            path, f"the header's sform holds non-finite values ({_floats(header.srow)})"
-        )
-    if header.qform_code > 0 and not all(map(math.isfinite, header.quatern + header.qoffset)):
-        raise ReadError(
-            path,
-            "the header's qform holds non-finite values "
-            f"({_floats(header.quatern + header.qoffset)})",
-        )
-
-
-def _floats(values) -> str:
-    return " ".join(f"{v:g}" for v in values)
-
-
-def _check_metaimage(path: str) -> None:
-    try:
-        fields = rawheader.metaimage_fields(rawheader.text_header(path))
-    except OSError:
-        return  # SimpleITK reports it
-    for key, value in fields.items():
-        if key.lower() == "ndims" and not _small_count(value, _METAIMAGE_MAX_DIMS):
-            raise ReadError(path, f"NDims = {value!r} is not a number of dimensions")
-
-
-def _small_count(text: str, largest: int) -> bool:
-    """Whether MetaIO, reading ``text`` as a number (C atof), gets an integer 0..largest."""
-    match = re.match(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text)
-    if match is None:
-        return True  # atof gives 0, which MetaIO refuses by itself
-    value = float(match.group(0))
-    return math.isfinite(value) and 0 <= value <= largest
-
-
 def check_header(header: ImageHeader) -> None:
     """Raise :class:`ReadError` if the header cannot describe a readable image.
 
     A direction that is not orthonormal but invertible (a sheared grid, which MetaImage
     and NRRD can store and SimpleITK keeps) is accepted: VTK places each voxel with
-    the same matrix. :mod:`sitkvtk.fidelity` notes it in the header metadata.
+    the same matrix. the format registry notes it in the header metadata.
     """
     path = header.path
     if any(s <= 0 for s in header.size):
@@ -179,7 +108,7 @@ def check_data_fits(header: ImageHeader) -> None:
             f"({'x'.join(map(str, header.size))}), "
             f"more than the {_human(available)} of memory available",
         )
-    layout = datalayout.data_layout(path, header.io_name, in_memory)
+    layout = data_layout(path, header.io_name, in_memory)
     if layout is None:
         return
     if layout.problem is not None:
@@ -207,8 +136,8 @@ def check_data_fits(header: ImageHeader) -> None:
     # The gzip trailer gives the size (mod 2**32) of an intact file; a file cut short ends
     # in arbitrary bytes. niftilib reads a cut .nii.gz without an error (the rest zeros).
     end = layout.offset + expected
-    if rawheader.gzip_size(layout.path) not in (None, end % 2**32):
-        inflated, intact = rawheader.inflate_count(layout.path)
+    if gzip_size(layout.path) not in (None, end % 2**32):
+        inflated, intact = inflate_count(layout.path)
         if inflated < end or not intact:
             raise ReadError(
                 path,

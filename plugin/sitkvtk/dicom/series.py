@@ -1,4 +1,4 @@
-"""DICOM series: discovery in a folder, slice order and geometry, and a streaming source.
+"""DICOM series: discovery in a folder, slice order and geometry.
 
 Slices are ordered by their position along the slice normal (ImagePositionPatient .
 (row x column direction)), never by file name or instance number. What the output
@@ -23,12 +23,12 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import SimpleITK as sitk
-from vtkmodules.vtkCommonCore import vtkStringArray
 
-from .dicomfile import GDCM_KEYS, DicomFile, parse
-from .errors import ReadError
-from .header import ImageHeader, itk_reason
+from ..errors import ReadError
+from ..header import ImageHeader
+from ..pixeltypes import widest
+from .gdcm import header_with_gdcm, pixel_type_of
+from .parse import DicomFile, parse
 
 #: Tags copied to the header metadata (and the output's field data) as DICOM_<keyword>.
 METADATA_TAGS = (
@@ -55,29 +55,11 @@ def scan_folder(folder: str) -> dict[str, list[DicomFile]]:
         path = os.path.join(folder, name)
         if not os.path.isfile(path):
             continue
-        info = parse(path) or _parse_with_gdcm(path)
+        info = parse(path) or header_with_gdcm(path)
         if info is None or not info.get("Rows") or not info.get("Columns"):
             continue  # not DICOM, or no image in it (DICOMDIR, reports)
         series.setdefault(info.get("SeriesInstanceUID", "unknown"), []).append(info)
     return series
-
-
-def _parse_with_gdcm(path: str) -> DicomFile | None:
-    """The header of a file the Python parser refused, through GDCM (slower)."""
-    reader = sitk.ImageFileReader()
-    reader.SetImageIO("GDCMImageIO")
-    reader.SetFileName(path)
-    try:
-        reader.ReadImageInformation()
-    except RuntimeError:
-        return None
-    info = DicomFile(path)
-    for key in reader.GetMetaDataKeys():
-        if key in GDCM_KEYS:
-            info.tags[GDCM_KEYS[key]] = reader.GetMetaData(key).strip("\0 ")
-    info.tags.setdefault("Rows", str(reader.GetSize()[1]))
-    info.tags.setdefault("Columns", str(reader.GetSize()[0]))
-    return info
 
 
 def describe(uid: str, files: list[DicomFile]) -> str:
@@ -206,32 +188,9 @@ def pixel_type(files: list[DicomFile], folder: str) -> tuple[int, int]:
         key = tuple(f.get(k) for k in ("RescaleSlope", "RescaleIntercept", "BitsAllocated",
                                        "BitsStored", "PixelRepresentation", "SamplesPerPixel"))
         combos.setdefault(key, f)
-    pixel_ids, components = [], 1
-    for f in combos.values():
-        reader = sitk.ImageFileReader()
-        reader.SetImageIO("GDCMImageIO")
-        reader.SetFileName(f.path)
-        try:
-            reader.ReadImageInformation()
-        except RuntimeError as error:
-            raise ReadError(f.path, f"GDCM cannot read it ({itk_reason(error)})") from None
-        pixel_ids.append(reader.GetPixelID())
-        components = reader.GetNumberOfComponents()
-    if len(set(pixel_ids)) == 1:
-        return pixel_ids[0], components
-    dtype = np.result_type(*[_DTYPE_OF[p] for p in pixel_ids])
-    return _PIXEL_OF[(dtype, components > 1)], components
-
-
-_DTYPE_OF: dict[int, np.dtype] = {}
-_PIXEL_OF: dict[tuple[np.dtype, bool], int] = {}
-for _n, _d in [("UInt8", np.uint8), ("Int8", np.int8), ("UInt16", np.uint16), ("Int16", np.int16),
-               ("UInt32", np.uint32), ("Int32", np.int32), ("UInt64", np.uint64),
-               ("Int64", np.int64), ("Float32", np.float32), ("Float64", np.float64)]:
-    _DTYPE_OF[getattr(sitk, "sitk" + _n)] = np.dtype(_d)
-    _DTYPE_OF[getattr(sitk, "sitkVector" + _n)] = np.dtype(_d)
-    _PIXEL_OF[(np.dtype(_d), False)] = getattr(sitk, "sitk" + _n)
-    _PIXEL_OF[(np.dtype(_d), True)] = getattr(sitk, "sitkVector" + _n)
+    found = [pixel_type_of(f.path) for f in combos.values()]
+    components = found[-1][1]
+    return widest([pixel_id for pixel_id, _ in found], components), components
 
 
 def header_of(path: str, plan: SeriesPlan, pixel_id: int, components: int) -> ImageHeader:
@@ -240,13 +199,3 @@ def header_of(path: str, plan: SeriesPlan, pixel_id: int, components: int) -> Im
     return ImageHeader(path=path, io_name="GDCMImageIO", size=size, spacing=plan.spacing,
                        origin=plan.origin, direction=plan.direction, pixel_id=pixel_id,
                        components=components, metadata=metadata_of(plan.slots, plan.warnings))
-
-
-def add_dicom_field_data(data, metadata: dict[str, str]) -> None:
-    """One single-value string array per ``DICOM_*`` metadata entry on ``data``."""
-    for key in sorted(metadata):
-        if key.startswith("DICOM_"):
-            array = vtkStringArray()
-            array.SetName(key)
-            array.InsertNextValue(metadata[key])
-            data.GetFieldData().AddArray(array)
