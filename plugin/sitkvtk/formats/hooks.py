@@ -8,7 +8,8 @@ special for this format".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, ContextManager
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -65,4 +66,4 @@ class FormatHooks:
     #: ``restore(header, image, start, size, step) -> image``: put back what SimpleITK changed.
     restore: Callable[..., sitk.Image] | None = None
     #: ``file_name(path)``: a context manager giving the name to hand SimpleITK for ``path``.
-    file_name: Callable[[str], ContextManager[str]] | None = None
+    file_name: Callable[[str], AbstractContextManager[str]] | None = None

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from ..geometry import size_corners
-from .nifti import DATATYPE_BYTES, DATATYPE_NAMES, NiftiHeader
+from .nifti_header import DATATYPE_BYTES, DATATYPE_NAMES, NiftiHeader
 
 _INTENTS = {
     2: "correlation",
