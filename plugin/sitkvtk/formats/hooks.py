@@ -7,8 +7,8 @@ special for this format".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
