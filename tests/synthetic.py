@@ -7,11 +7,15 @@ import itertools
 import numpy as np
 import SimpleITK as sitk
 from vtkmodules.util import numpy_support
+from vtkmodules.vtkCommonDataModel import vtkImageData
 
 ORIGIN_3D = (-12.5, 33.25, -7.75)
 SPACING_3D = (0.7, 1.3, 2.1)
 ORIGIN_2D = (4.5, -9.25)
 SPACING_2D = (0.45, 1.6)
+SIZE_4D = (6, 5, 4, 3)  # x, y, z, t
+ORIGIN_4D = (-20.0, 13.5, 7.25, 2.5)
+SPACING_4D = (0.9, 1.4, 2.2, 0.75)
 
 
 def rotation_3d(a=0.35, b=-0.6, c=0.9) -> np.ndarray:
@@ -101,3 +105,37 @@ def distance_image(size) -> sitk.Image:
     result = sitk.GetImageFromArray(distance.astype(np.float32))
     result.CopyInformation(image)
     return result
+
+
+def vtk_made_image(dtype="float32", extent=(2, 6, -3, 0, 5, 7)) -> vtkImageData:
+    """An oblique vtkImageData made in VTK (no file), its extent not starting at 0, voxels that
+    encode their index, scalars named "values"."""
+    image = vtkImageData()
+    image.SetExtent(*extent)
+    image.SetSpacing(0.8, 1.1, 2.4)
+    image.SetOrigin(-20.5, 14.0, 3.25)
+    rotation = np.linalg.qr(np.array([[0.9, -0.3, 0.2], [0.35, 0.8, -0.4], [-0.1, 0.5, 0.85]]))[0]
+    image.SetDirectionMatrix(*rotation.ravel())
+    dims = image.GetDimensions()
+    values = index_values(dims[::-1], 1, dtype).ravel()
+    array = numpy_support.numpy_to_vtk(values, deep=True)
+    array.SetName("values")
+    image.GetPointData().SetScalars(array)
+    return image
+
+
+def xyzt_values(dtype=np.int32):
+    """(t, z, y, x) array whose value encodes (x, y, z, t)."""
+    t, z, y, x = np.indices(SIZE_4D[::-1])
+    return (x + 10 * y + 100 * z + 1000 * t).astype(dtype)
+
+
+def image_4d(dtype=np.int32):
+    """A 4-D image of :func:`xyzt_values`: oblique in space, off origin in space and time."""
+    image = sitk.GetImageFromArray(xyzt_values(dtype), isVector=False)
+    direction = np.eye(4)
+    direction[:3, :3] = rotation_3d()
+    image.SetDirection(direction.ravel().tolist())
+    image.SetOrigin(ORIGIN_4D)
+    image.SetSpacing(SPACING_4D)
+    return image

@@ -1,5 +1,5 @@
 """The package's errors: a ReadError is an OSError whose message starts with the path, and
-it survives pickling (errors cross MPI ranks). Which inputs raise it, and why: test_robustness.py."""
+it survives pickling (errors cross MPI ranks). Which inputs raise it, and why: test_sources_checks.py."""
 
 from __future__ import annotations
 

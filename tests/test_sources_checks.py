@@ -1,5 +1,6 @@
-"""A corpus of bad inputs, made here: each one a clean ReadError naming the file, or,
-where the file is legitimately readable, the right voxels in the right place.
+"""The checks made before any voxel is read (sources/checks.py), over a corpus of bad inputs
+made here: each one a clean ReadError naming the file and the reason, or, where the file is
+legitimately readable, the right voxels in the right place.
 
 Files that might crash or hang the reader are read in a child process
 (the ``child`` fixture of conftest.py): a regression shows up as a failed test, not a dead test run.
@@ -589,66 +590,3 @@ def test_metadata_key_that_is_not_text(tmp_path, child):
     _patch(path, b"TransformMatrix", b"Trans\xe6ormMatrix")
     outcome = child.read(path)
     assert outcome.status in ("ok", "error"), outcome
-
-
-# -- memory ---------------------------------------------------------------------------
-_LEAK = """
-import sys
-import sitkvtk
-path, extent = sys.argv[1], None if sys.argv[2] == "-" else [int(e) for e in sys.argv[2].split(",")]
-page = __import__("os").sysconf("SC_PAGE_SIZE")
-def rss():
-    with open("/proc/self/statm") as stream:
-        return int(stream.read().split()[1]) * page
-for _ in range(20):
-    image = sitkvtk.read(path, extent=extent)
-before = rss()
-for _ in range(200):
-    image = sitkvtk.read(path, extent=extent)
-    assert image.GetNumberOfPoints() > 0
-print(before, rss())
-"""
-
-
-@pytest.mark.parametrize(
-    ("ext", "extent"),
-    [
-        (".mha", None),
-        (".nii", None),
-        (".nii.gz", None),
-        (".nrrd", None),
-        (".mha", "0,63,0,63,10,12"),
-    ],
-)
-def test_200_reads_do_not_grow_memory(tmp_path, ext, extent):
-    """1 MiB per read: a leaked buffer would add 200 MiB over 200 reads. (It did: the
-    progress command made a cycle that kept every reader and its output alive.)"""
-    import subprocess
-    import sys
-
-    path = str(tmp_path / f"big{ext}")
-    sitk.WriteImage(oblique_image(np.float32, 3, size=(64, 64, 64)), path)
-    out = subprocess.run(
-        [sys.executable, "-c", _LEAK, path, extent or "-"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    ).stdout.split()
-    before, after = int(out[0]), int(out[1])
-    print(f"{ext} {extent}: RSS {before >> 20} MiB -> {after >> 20} MiB over 200 reads")
-    assert after - before < 16 << 20, f"RSS grew {(after - before) >> 20} MiB over 200 reads"
-
-
-def test_an_unforeseen_failure_is_still_a_read_error(tmp_path, monkeypatch):
-    """An exception inside the pipeline (as a size VTK cannot index once raised) must not
-    come back as an empty image."""
-    path = _write(tmp_path, "good.mha")
-
-    def broken(header):
-        raise OverflowError("not foreseen")
-
-    monkeypatch.setattr(sitkvtk.reader, "check_header", broken)
-    with pytest.raises(sitkvtk.ReadError) as caught:
-        sitkvtk.read(path)
-    assert caught.value.filename == path

@@ -12,22 +12,11 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 from vtkmodules.util import numpy_support
-from vtkmodules.vtkCommonCore import (
-    VTK_CHAR,
-    VTK_ID_TYPE,
-    VTK_LONG,
-    VTK_LONG_LONG,
-    VTK_SIGNED_CHAR,
-    VTK_UNSIGNED_LONG,
-    vtkBitArray,
-    vtkDataArray,
-    vtkSOADataArrayTemplate,
-)
 from vtkmodules.vtkCommonDataModel import vtkImageData
 from vtkmodules.vtkIOXML import vtkXMLImageDataReader
 
 import sitkvtk
-from synthetic import corners, index_values, oblique_image, vtk_values, vtk_world
+from synthetic import corners, index_values, oblique_image, vtk_made_image, vtk_values, vtk_world
 
 INTS = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
 FLOATS = ["float32", "float64"]
@@ -140,24 +129,9 @@ def test_cross_format_keeps_geometry(tmp_path):
 
 
 # -- images made in VTK -------------------------------------------------------------
-def _vtk_image(dtype="float32", extent=(2, 6, -3, 0, 5, 7)) -> vtkImageData:
-    image = vtkImageData()
-    image.SetExtent(*extent)
-    image.SetSpacing(0.8, 1.1, 2.4)
-    image.SetOrigin(-20.5, 14.0, 3.25)
-    rotation = np.linalg.qr(np.array([[0.9, -0.3, 0.2], [0.35, 0.8, -0.4], [-0.1, 0.5, 0.85]]))[0]
-    image.SetDirectionMatrix(*rotation.ravel())
-    dims = image.GetDimensions()
-    values = index_values(dims[::-1], 1, dtype).ravel()
-    array = numpy_support.numpy_to_vtk(values, deep=True)
-    array.SetName("values")
-    image.GetPointData().SetScalars(array)
-    return image
-
-
 @pytest.mark.parametrize(("ext", "atol"), [(".nii.gz", 1e-4), (".nrrd", 1e-9), (".mha", 1e-9)])
 def test_vtk_made_image_is_where_simpleitk_says(tmp_path, ext, atol):
-    image = _vtk_image()
+    image = vtk_made_image()
     path = str(tmp_path / f"vtk{ext}")
     sitkvtk.write(image, path)
     read = sitk.ReadImage(path)
@@ -171,54 +145,8 @@ def test_vtk_made_image_is_where_simpleitk_says(tmp_path, ext, atol):
     np.testing.assert_array_equal(sitk.GetArrayViewFromImage(read), vtk_values(image))
 
 
-@pytest.mark.parametrize(
-    ("vtk_type", "pixel_id"),
-    [
-        (VTK_CHAR, sitk.sitkInt8),
-        (VTK_SIGNED_CHAR, sitk.sitkInt8),
-        (VTK_LONG, sitk.sitkInt64),
-        (VTK_UNSIGNED_LONG, sitk.sitkUInt64),
-        (VTK_LONG_LONG, sitk.sitkInt64),
-        (VTK_ID_TYPE, sitk.sitkInt64),
-    ],
-)
-def test_every_vtk_integer_type_has_a_pixel_type(vtk_type, pixel_id):
-    image = _vtk_image()
-    array = vtkDataArray.CreateDataArray(vtk_type)
-    array.DeepCopy(image.GetPointData().GetScalars())  # values 0.25 .. 59.25 -> 0 .. 59
-    image.GetPointData().SetScalars(array)
-    converted = sitkvtk.image_from_vtk_image(image)
-    assert converted.GetPixelID() == pixel_id
-    expected = np.arange(60).reshape(3, 4, 5)
-    np.testing.assert_array_equal(sitk.GetArrayViewFromImage(converted), expected)
-
-
-def test_bit_and_struct_of_arrays_are_converted():
-    image = _vtk_image()
-    bits = vtkBitArray()
-    bits.SetNumberOfTuples(60)
-    for i in range(60):
-        bits.SetValue(i, i % 3 == 0)
-    image.GetPointData().SetScalars(bits)
-    converted = sitkvtk.image_from_vtk_image(image)
-    assert converted.GetPixelID() == sitk.sitkUInt8
-    expected = np.arange(60) % 3 == 0
-    np.testing.assert_array_equal(sitk.GetArrayViewFromImage(converted).ravel(), expected)
-
-    soa = vtkSOADataArrayTemplate["float64"]()
-    soa.SetNumberOfComponents(2)
-    soa.SetNumberOfTuples(60)
-    for i in range(60):
-        soa.SetTuple2(i, i, -i)
-    image.GetPointData().SetScalars(soa)
-    converted = sitkvtk.image_from_vtk_image(image)
-    assert converted.GetPixelID() == sitk.sitkVectorFloat64
-    values = sitk.GetArrayViewFromImage(converted).reshape(60, 2)
-    np.testing.assert_array_equal(values, np.stack([np.arange(60), -np.arange(60)], axis=1))
-
-
 def test_point_data_chosen_by_name_and_cell_data_refused(tmp_path):
-    image = _vtk_image()
+    image = vtk_made_image()
     second = numpy_support.numpy_to_vtk(np.arange(60, dtype=np.int16) * 2, deep=True)
     second.SetName("doubled")
     image.GetPointData().AddArray(second)
@@ -269,7 +197,7 @@ def test_minc_is_written_in_ras(tmp_path):
 def test_missing_folder_leaves_nothing(tmp_path):
     target = tmp_path / "missing" / "a.nii.gz"
     with pytest.raises(sitkvtk.WriteError, match="does not exist") as error:
-        sitkvtk.write(_vtk_image(), target)
+        sitkvtk.write(vtk_made_image(), target)
     assert error.value.filename == str(target)
     assert os.listdir(tmp_path) == []
 
@@ -301,9 +229,9 @@ def test_force_false_refuses_to_overwrite(tmp_path):
     target = tmp_path / "a.mha"
     target.write_text("keep me")
     with pytest.raises(sitkvtk.WriteError, match="exists"):
-        sitkvtk.write(_vtk_image(), target, force=False)
+        sitkvtk.write(vtk_made_image(), target, force=False)
     assert target.read_text() == "keep me"
-    sitkvtk.write(_vtk_image(), target)
+    sitkvtk.write(vtk_made_image(), target)
     assert sitk.ReadImage(str(target)).GetSize() == (5, 4, 3)
 
 
