@@ -4,7 +4,7 @@ series, and File > Save Data from the reader's default output of an oblique imag
 tests/paraview/pv_dicom_time.py runs inside pvbatch and reports what ParaView gave; here it is
 checked against geometry computed independently (ImagePositionPatient and friends,
 SimpleITK's index-to-world) and against sitkvtk in this Python. The lattice recovery
-the writer relies on is checked in plain VTK first.
+the writer relies on is checked in plain VTK in tests/test_world_grid.py.
 """
 
 from __future__ import annotations
@@ -19,14 +19,11 @@ import numpy as np
 import pydicom
 import pytest
 import SimpleITK as sitk
-from vtkmodules.util.numpy_support import vtk_to_numpy
 
 import dicomgen
 import sitkvtk
 from pvtools import pv_env, tool
-from sitkvtk.lattice import image_from_structured_grid
-from sitkvtk.world import structured_grid_from_image
-from synthetic import corners, index_values, oblique_image, rotation_3d, vtk_world
+from synthetic import corners, index_values, oblique_image, rotation_3d
 
 SCRIPT = Path(__file__).resolve().parent / "pv_dicom_time.py"
 
@@ -58,44 +55,6 @@ def _to_index(points, spacing, origin, direction) -> np.ndarray:
     """Continuous (i, j, k) of world points, from the geometry the test wrote."""
     matrix = np.asarray(direction) @ np.diag(spacing)
     return (np.asarray(points) - np.asarray(origin)) @ np.linalg.inv(matrix).T
-
-
-# -- the lattice behind saving a structured grid, in plain VTK ----------------------------
-@pytest.mark.parametrize("extent", [(0, 6, 0, 5, 0, 4), (2, 6, 1, 5, 3, 4), (1, 5, 0, 4, 2, 2)],
-                         ids=["whole", "sub-extent", "one-slice"])
-def test_grid_of_world_points_gives_back_the_image(extent):
-    image = sitkvtk.vtk_image_from_image(oblique_image(np.float32, size=(7, 6, 5)))
-    part = type(image)()
-    part.DeepCopy(image)
-    part.Crop(extent)
-    back = image_from_structured_grid(structured_grid_from_image(part))
-    assert back.GetExtent() == tuple(extent)
-    for index in corners((2, 2, 2)):
-        ijk = [extent[2 * a + index[a]] for a in range(3)]
-        np.testing.assert_allclose(vtk_world(back, ijk), vtk_world(part, ijk), atol=2e-5)
-    matrix = back.GetDirectionMatrix()
-    direction = np.array([[matrix.GetElement(r, c) for c in range(3)] for r in range(3)])
-    np.testing.assert_allclose(direction.T @ direction, np.eye(3), atol=1e-12)  # kept orthonormal
-    assert np.linalg.det(direction) > 0
-    # The voxels are shared, not copied.
-    assert back.GetPointData().GetScalars() is part.GetPointData().GetScalars()
-    if extent[4] != extent[5]:  # a one-slice grid has no z step: spacing 1, normal completed
-        np.testing.assert_allclose(back.GetSpacing(), part.GetSpacing(), rtol=1e-5)
-        np.testing.assert_allclose(direction, rotation_3d(), atol=1e-5)
-    else:
-        np.testing.assert_allclose(direction[:, :2], rotation_3d()[:, :2], atol=1e-5)
-
-
-def test_warped_grid_is_refused_and_nothing_written(tmp_path):
-    image = sitkvtk.vtk_image_from_image(oblique_image(np.float32, size=(7, 6, 5)))
-    grid = structured_grid_from_image(image)
-    points = vtk_to_numpy(grid.GetPoints().GetData())
-    points[17] += np.float32(0.002)  # one point moved by 3.5 micrometres
-    path = tmp_path / "warped.nii.gz"
-    with pytest.raises(sitkvtk.WriteError, match="not a regular lattice") as error:
-        sitkvtk.write(grid, path)
-    assert str(path) in str(error.value)
-    assert os.listdir(tmp_path) == []
 
 
 # -- DICOM folders ------------------------------------------------------------------------

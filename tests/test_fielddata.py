@@ -14,7 +14,8 @@ import SimpleITK as sitk
 from vtkmodules.vtkFiltersCore import vtkContourFilter
 from vtkmodules.vtkIOLegacy import vtkDataSetReader, vtkDataSetWriter
 
-from sitkvtk.world import OUTPUT_MODES, WorldImageReader
+from sitkvtk.world.modes import OUTPUT_MODES
+from sitkvtk.world.reader import WorldImageReader
 from synthetic import oblique_image
 
 
