@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .charset import codecs_of, decode
+
 IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
 DEFLATED_LE = "1.2.840.10008.1.2.1.99"
@@ -24,6 +26,7 @@ _NATIVE = (IMPLICIT_LE, EXPLICIT_LE)
 
 # Tags kept from each file: tag -> (keyword, binary VR or None for text).
 TAGS: dict[int, tuple[str, str | None]] = {
+    0x00080005: ("SpecificCharacterSet", None),
     0x00080008: ("ImageType", None),
     0x00080016: ("SOPClassUID", None),
     0x00080018: ("SOPInstanceUID", None),
@@ -65,6 +68,7 @@ TAGS: dict[int, tuple[str, str | None]] = {
 GDCM_KEYS = {f"{tag >> 16:04x}|{tag & 0xFFFF:04x}": name for tag, (name, _) in TAGS.items()}
 
 _PIXEL_DATA = 0x7FE00010
+_CHARSET = 0x00080005
 _SYNTAX = 0x00020010
 _LONG_VRS = {
     b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV",
@@ -140,6 +144,7 @@ def _parse(path: str, data: bytes) -> DicomFile | None:
         _walk(data, end, len(data), endian, syntax != IMPLICIT_LE, found, TAGS)
     else:
         return None
+    charset = codecs_of(found.get(_CHARSET, b"").decode("latin-1"))
     for tag, raw in found.items():
         if tag == _PIXEL_DATA:
             continue
@@ -149,7 +154,7 @@ def _parse(path: str, data: bytes) -> DicomFile | None:
             count = len(raw) // 2
             text = "\\".join(str(v) for v in struct.unpack(f"{endian}{count}H", raw[: 2 * count]))
         else:
-            text = raw.decode("latin-1").strip("\0 ")
+            text = decode(raw, charset).strip("\0 ")
         result.tags[name] = text
     if _PIXEL_DATA in found and syntax in _NATIVE:
         result.pixel_offset = int.from_bytes(found[_PIXEL_DATA], "little")
