@@ -10,7 +10,10 @@ import pydicom
 import pydicom.data
 import pytest
 
+import dicomgen
+from dicomcase import check_grid, field, make_series
 from sitkvtk.dicom.charset import codecs_of, decode, decoded_metadata
+from sitkvtk.reader import SimpleITKReader
 
 TEXT_VRS = ("PN", "LO", "SH", "ST", "LT", "UT", "UC")
 FILES = [path for path in pydicom.data.get_charset_files() if path.endswith(".dcm")]
@@ -82,3 +85,29 @@ def test_simpleitk_metadata_decoded_from_its_surrogate_escaped_bytes():
     decoded = decoded_metadata(meta)
     assert decoded["0008|103e"] == "Schädel"
     assert decoded["ITK_note"] == meta["ITK_note"]  # not a DICOM tag: left to the last guard
+
+
+@pytest.mark.parametrize(("term", "text"), [("ISO_IR 100", "Schädel"), ("ISO_IR 144", "Череп"),
+                                            ("GB18030", "头颅")])
+def test_series_description_reaches_vtk_as_the_file_holds_it(tmp_path, term, text):
+    """The file read alone (the process used to abort on Latin-1) and as a series."""
+    volume, positions, paths = make_series(tmp_path)
+    for path in paths:
+        dicomgen.edit(path, SpecificCharacterSet=term, SeriesDescription=text)
+    with open(paths[0], "rb") as stream:
+        assert text.encode(pydicom.charset.convert_encodings(term)[0]) in stream.read()  # not UTF-8
+    expected = pydicom.dcmread(paths[0]).SeriesDescription
+    assert expected == text
+    for whole in (False, True):
+        reader = SimpleITKReader()
+        reader.SetFileName(paths[0])
+        reader.SetWholeSeries(whole)
+        reader.Update()
+        image = reader.GetOutputDataObject(0)
+        assert field(image, "DICOM_SeriesDescription") == expected
+        if whole:
+            check_grid(image, positions, volume)
+        else:
+            keys = image.GetFieldData().GetAbstractArray("HeaderKeys")
+            lines = [keys.GetValue(i) for i in range(keys.GetNumberOfValues())]
+            assert f"0008|103e = {expected}" in [line.rstrip() for line in lines]

@@ -6,6 +6,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from ..errors import ReadError, itk_reason
+from .charset import decoded_metadata
 from .parse import GDCM_KEYS, DicomFile
 
 
@@ -25,9 +26,10 @@ def header_with_gdcm(path: str) -> DicomFile | None:
     except RuntimeError:
         return None
     info = DicomFile(path)
-    for key in reader.GetMetaDataKeys():
+    metadata = decoded_metadata({key: reader.GetMetaData(key) for key in reader.GetMetaDataKeys()})
+    for key, value in metadata.items():
         if key in GDCM_KEYS:
-            info.tags[GDCM_KEYS[key]] = reader.GetMetaData(key).strip("\0 ")
+            info.tags[GDCM_KEYS[key]] = value.strip("\0 ")
     info.tags.setdefault("Rows", str(reader.GetSize()[1]))
     info.tags.setdefault("Columns", str(reader.GetSize()[0]))
     return info
