@@ -35,7 +35,10 @@ TAGS: dict[int, tuple[str, str | None]] = {
     0x00081030: ("StudyDescription", None),
     0x0008103E: ("SeriesDescription", None),
     0x00180050: ("SliceThickness", None),
+    0x00180081: ("EchoTime", None),
+    0x00180086: ("EchoNumbers", None),
     0x00180088: ("SpacingBetweenSlices", None),
+    0x00181060: ("TriggerTime", None),
     0x00185100: ("PatientPosition", None),
     0x0020000D: ("StudyInstanceUID", None),
     0x0020000E: ("SeriesInstanceUID", None),
@@ -46,6 +49,7 @@ TAGS: dict[int, tuple[str, str | None]] = {
     0x00200032: ("ImagePositionPatient", None),
     0x00200037: ("ImageOrientationPatient", None),
     0x00200052: ("FrameOfReferenceUID", None),
+    0x00200100: ("TemporalPositionIdentifier", None),
     0x00280002: ("SamplesPerPixel", "US"),
     0x00280004: ("PhotometricInterpretation", None),
     0x00280006: ("PlanarConfiguration", "US"),
@@ -62,6 +66,8 @@ TAGS: dict[int, tuple[str, str | None]] = {
     0x00281052: ("RescaleIntercept", None),
     0x00281053: ("RescaleSlope", None),
     0x00281054: ("RescaleType", None),
+    0x00283000: ("ModalityLUTSequence", "SQ"),
+    0x3004000C: ("GridFrameOffsetVector", None),
     0x3004000E: ("DoseGridScaling", None),
 }
 # The same tags under GDCM's metadata keys ("gggg|eeee"), for files GDCM parses.
@@ -88,6 +94,12 @@ class DicomFile:
     #: Byte offset of native little-endian voxels in the file, or None (compressed,
     #: deflated, big-endian: GDCM decodes those).
     pixel_offset: int | None = None
+    #: Where Pixel Data's value starts and its length (0xFFFFFFFF: encapsulated), any
+    #: transfer syntax but deflate; None where the parser did not reach it.
+    data_offset: int | None = None
+    data_length: int | None = None
+    #: Raw bytes of sequences kept whole (the Modality LUT Sequence), by keyword.
+    sequences: dict[str, bytes] = field(default_factory=dict)
 
     def get(self, name: str, default: str = "") -> str:
         return self.tags.get(name, default)
@@ -149,6 +161,9 @@ def _parse(path: str, data: bytes) -> DicomFile | None:
         if tag == _PIXEL_DATA:
             continue
         name, vr = TAGS[tag]
+        if vr == "SQ":
+            result.sequences[name] = raw
+            continue
         if vr == "US":
             endian = ">" if syntax == EXPLICIT_BE else "<"
             count = len(raw) // 2
@@ -156,9 +171,29 @@ def _parse(path: str, data: bytes) -> DicomFile | None:
         else:
             text = decode(raw, charset).strip("\0 ")
         result.tags[name] = text
-    if _PIXEL_DATA in found and syntax in _NATIVE:
-        result.pixel_offset = int.from_bytes(found[_PIXEL_DATA], "little")
+    if _PIXEL_DATA in found and syntax != DEFLATED_LE:
+        result.data_offset = int.from_bytes(found[_PIXEL_DATA][:8], "little")
+        result.data_length = int.from_bytes(found[_PIXEL_DATA][8:], "little")
+        if syntax in _NATIVE:
+            result.pixel_offset = result.data_offset
     return result
+
+
+def item_elements(raw: bytes, syntax: str, wanted) -> dict[int, bytes]:
+    """Raw values of the ``wanted`` tags in the first item of a sequence's value ``raw``."""
+    endian = ">" if syntax == EXPLICIT_BE else "<"
+    explicit = syntax != IMPLICIT_LE
+    if len(raw) < 8 or (struct.unpack_from(endian + "H", raw, 0)[0] << 16
+                        | struct.unpack_from(endian + "H", raw, 2)[0]) != _ITEM:
+        return {}
+    length = struct.unpack_from(endian + "I", raw, 4)[0]
+    end = len(raw) if length == _UNDEFINED else min(8 + length, len(raw))
+    found: dict[int, bytes] = {}
+    try:
+        _walk(raw, 8, end, endian, explicit, found, set(wanted), stop_at=_ITEM_END)
+    except (_Truncated, ValueError, struct.error):
+        return {}
+    return found
 
 
 def _walk(data, pos, end, endian, explicit, found, wanted, group_limit=None, stop_at=None) -> int:
@@ -197,13 +232,15 @@ def _walk(data, pos, end, endian, explicit, found, wanted, group_limit=None, sto
             header = 8
         value = pos + header
         if tag == _PIXEL_DATA:
-            found[tag] = value.to_bytes(8, "little")
+            found[tag] = value.to_bytes(8, "little") + length.to_bytes(8, "little")
             return value
         if length == _UNDEFINED:
             # A sequence, or an item, of unknown length: walk it to its delimiter.
             closing = _ITEM_END if tag == _ITEM else _SEQ_END
             if vr == b"SQ" or tag == _ITEM or not explicit:
                 pos = _walk_undefined(data, value, endian, explicit, closing)
+                if tag in wanted:
+                    found[tag] = bytes(data[value:pos])
                 continue
             # (UN of undefined length holds implicit-VR content: left to GDCM.)
             raise ValueError("undefined length outside a sequence")

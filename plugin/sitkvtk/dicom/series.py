@@ -26,9 +26,10 @@ import numpy as np
 
 from ..errors import ReadError
 from ..header import ImageHeader
-from ..pixeltypes import widest
+from ..pixeltypes import pixel_id, widest
 from .gdcm import header_with_gdcm, pixel_type_of
 from .parse import DicomFile, parse
+from .values import decoded_by_sitkvtk, output_dtype
 
 #: Tags copied to the header metadata (and the output's field data) as DICOM_<keyword>.
 METADATA_TAGS = (
@@ -186,11 +187,19 @@ def pixel_type(files: list[DicomFile], folder: str) -> tuple[int, int]:
     combos = {}
     for f in files:
         key = tuple(f.get(k) for k in ("RescaleSlope", "RescaleIntercept", "BitsAllocated",
-                                       "BitsStored", "PixelRepresentation", "SamplesPerPixel"))
-        combos.setdefault(key, f)
-    found = [pixel_type_of(f.path) for f in combos.values()]
+                                       "BitsStored", "PixelRepresentation", "SamplesPerPixel",
+                                       "PhotometricInterpretation", "Modality"))
+        combos.setdefault(key + (f.transfer_syntax, bool(f.sequences)), f)
+    found = [_pixel_type_of(f) for f in combos.values()]
     components = found[-1][1]
     return widest([pixel_id for pixel_id, _ in found], components), components
+
+
+def _pixel_type_of(info: DicomFile) -> tuple[int, int]:
+    if decoded_by_sitkvtk(info):
+        components = int(info.number("SamplesPerPixel", 1))
+        return pixel_id(output_dtype(info), components > 1), components
+    return pixel_type_of(info.path)
 
 
 def header_of(path: str, plan: SeriesPlan, pixel_id: int, components: int) -> ImageHeader:

@@ -26,6 +26,7 @@ from .charset import decoded_metadata
 from .gdcm import decode_slice
 from .parse import GDCM_KEYS, DicomFile, native_layout, parse, read_native
 from .series import DicomWarning, describe, header_of, pixel_type, plan_series, scan_folder
+from .values import decoded_by_sitkvtk, fix_gdcm_values, modality_values
 
 
 def is_dicom_file(path: str) -> DicomFile | None:
@@ -128,6 +129,9 @@ class DicomSeriesSource:
     def _fill(self, slot: np.ndarray, info: DicomFile, x0: int, y0: int) -> None:
         nx, ny = self.header.size[:2]
         box = (slice(y0, y0 + slot.shape[0]), slice(x0, x0 + slot.shape[1]))
+        if decoded_by_sitkvtk(info):  # a kind GDCM decodes wrongly (see dicom/faults.py)
+            np.copyto(slot, modality_values(info, 1)[0][box], casting="unsafe")
+            return
         layout = native_layout(info)
         if layout is not None and self._raw_agrees(info, layout):
             slope = info.number("RescaleSlope", 1.0)
@@ -146,7 +150,7 @@ class DicomSeriesSource:
             np.copyto(slot, stored, casting="unsafe")
             return
         values, _image = decode_slice(info, nx, ny)
-        np.copyto(slot, values[box], casting="unsafe")
+        np.copyto(slot, fix_gdcm_values(info, values[box]), casting="unsafe")
 
     def _raw_agrees(self, info: DicomFile, layout) -> bool:
         """Whether the raw read gives what GDCM gives, tried once per kind of slice."""
