@@ -63,6 +63,9 @@ class FormatHooks:
     #: Whether whole volumes are read directly too (not only boxes): where SimpleITK's own
     #: whole read costs more than the direct one (NIfTI peaks at twice the image).
     whole_volume_direct: bool = False
+    #: ``read_voxels(header, start, size, step) -> array | None``: voxels the format reads
+    #: itself where SimpleITK reads them wrong (MRC axis order); None leaves them to the rest.
+    read_voxels: Callable[..., np.ndarray | None] | None = None
     #: ``restore(header, image, start, size, step) -> image``: put back what SimpleITK changed.
     restore: Callable[..., sitk.Image] | None = None
     #: ``file_name(path)``: a context manager giving the name to hand SimpleITK for ``path``.

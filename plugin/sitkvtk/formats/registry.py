@@ -119,6 +119,13 @@ def whole_volume_direct(io_name: str) -> bool:
     return hooks(io_name).whole_volume_direct
 
 
+def read_voxels(header, start, size, step: int = 0) -> np.ndarray | None:
+    """Voxels of ``header``'s file read by its format module where SimpleITK reads them
+    wrong, as a (z, y, x[, c]) array; None where SimpleITK's (or a direct read) are right."""
+    read = hooks(header.io_name).read_voxels
+    return read(header, start, size, step) if read is not None else None
+
+
 def restore(header, image: sitk.Image, start, size, step: int = 0) -> sitk.Image:
     """``image`` as read by SimpleITK, with what its reader changed put back."""
     fix = hooks(header.io_name).restore

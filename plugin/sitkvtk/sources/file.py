@@ -107,6 +107,9 @@ class FileSource:
         if not self._fits:
             check_data_fits(header)
             self._fits = True
+        voxels = registry.read_voxels(header, start, size, step)
+        if voxels is not None:
+            return voxels
         layout = self._direct_layout()
         if layout is not None:
             whole = list(size) == list(header.volume_size)
