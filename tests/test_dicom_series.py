@@ -1,5 +1,6 @@
 """DICOM series (dicom/series.py): a folder's series found, their slices ordered and placed,
-gaps, duplicates, uneven spacing and mixed orientations handled, the series tags passed on.
+gaps, duplicates and uneven spacing handled, the series tags passed on (mixed orientations:
+test_dicom_stacks.py).
 
 The series and its check: dicomcase.py. Decoding slices: test_dicom_source.py.
 """
@@ -103,16 +104,6 @@ def test_non_uniform_spacing_keeps_first_and_last_exact(tmp_path):
         expected = positions[k] + i * R[:, 0] * DX + j * R[:, 1] * DY
         np.testing.assert_allclose(vtk_world(image, index), expected, atol=1e-5)
     np.testing.assert_array_equal(vtk_values(image), volume)
-
-
-def test_mixed_orientations_are_refused(tmp_path):
-    make_series(tmp_path, series_uid="1.2.3.4.8")
-    extra = tmp_path / "extra"
-    make_series(extra, series_uid="1.2.3.4.8", direction=rotation_3d(0.1, 0.2, 0.3))
-    for path in extra.iterdir():
-        shutil.move(path, tmp_path / ("x_" + path.name))
-    with pytest.raises(sitkvtk.ReadError, match=r"series 1\.2\.3\.4\.8: its slices have 2 different orientations"):
-        sitkvtk.read(tmp_path)
 
 
 def test_series_tags_are_field_data(tmp_path):

@@ -4,7 +4,8 @@ Slices are ordered by their position along the slice normal (ImagePositionPatien
 (row x column direction)), never by file name or instance number. What the output
 grid does when the positions do not make one (see :func:`plan_series`):
 
-- mixed orientations, different rows/columns or pixel spacing: refused (ReadError);
+- mixed orientations, different rows/columns or pixel spacing: refused (ReadError); a
+  folder's series are split into stacks before they get here (see :mod:`.stacks`);
 - duplicate positions: the file with the lowest InstanceNumber is kept, the others
   dropped, with a warning;
 - missing slices (steps that are whole multiples of the median step): blank slices
@@ -61,17 +62,6 @@ def scan_folder(folder: str) -> dict[str, list[DicomFile]]:
             continue  # not DICOM, or no image in it (DICOMDIR, reports)
         series.setdefault(info.get("SeriesInstanceUID", "unknown"), []).append(info)
     return series
-
-
-def describe(uid: str, files: list[DicomFile]) -> str:
-    """'CT "Chest 1.0" 120 slices 512x512' for a list of a series' files."""
-    first = files[0]
-    frames = sum(int(f.number("NumberOfFrames", 1)) for f in files)
-    text = first.get("Modality", "?")
-    if first.get("SeriesDescription"):
-        text += f' "{first.get("SeriesDescription")}"'
-    unit = "slice" if frames == 1 else "slices"
-    return f"{text} {frames} {unit} {first.get('Columns')}x{first.get('Rows')}"
 
 
 @dataclass
