@@ -8,6 +8,7 @@ SimpleITK reads them through niftilib, which
   (:func:`direct_layout`);
 - turns every NaN and infinity of a float file into 0 (:func:`restore_nonfinite`);
 - asked for ``x.nii.gz``, opens ``x.nii`` when that lies beside it (:func:`simpleitk_file_name`);
+- refuses a file placed by a sheared sform, which :mod:`.nifti_sform` reads;
 - reads fields it does not apply (scaling, intent, units, disagreeing qform/sform), which
   :mod:`.nifti_notes` reports.
 """
@@ -24,6 +25,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from ..errors import ReadError
+from . import nifti_sform
 from .hooks import DataLayout, DirectLayout, FormatHooks
 from .nifti_header import FLOAT_TYPES, data_file, read_nifti_header
 from .nifti_notes import notes
@@ -117,17 +119,22 @@ def _floats(values) -> str:
 @contextlib.contextmanager
 def simpleitk_file_name(path: str):
     """The name to give SimpleITK for ``path``: ``path`` itself, or a link to it alone
-    in a temporary folder when niftilib would open a sibling file instead."""
+    in a temporary folder when niftilib would open a sibling file instead, or a copy of
+    the header without its sform where SimpleITK refuses a sheared one (:mod:`.nifti_sform`)."""
     lower = path.lower()
     twin = path[:-3] if lower.endswith((".nii.gz", ".hdr.gz")) else None
-    if twin is None or not os.path.exists(twin):
+    sheared = nifti_sform.needs_sform_free_copy(path)
+    if not sheared and (twin is None or not os.path.exists(twin)):
         yield path
         return
-    import shutil  # only for this rare case
+    import shutil  # only for these rare cases
     import tempfile
 
     folder = tempfile.mkdtemp(prefix="sitkvtk-")
     try:
+        if sheared:
+            yield nifti_sform.sform_free_copy(path, folder)
+            return
         links = {path: os.path.join(folder, "image" + path[-7:])}
         voxels = data_file(path)
         if voxels is not None and voxels != path:
@@ -213,6 +220,7 @@ HOOKS = (
         io_names=("NiftiImageIO",),
         extensions=("nii", "nii.gz", "nia", "hdr", "img", "img.gz"),
         check=check,
+        fix_header=nifti_sform.fix_header,
         notes=_notes,
         data_layout=data_layout,
         direct_layout=direct_layout,
