@@ -60,7 +60,8 @@ def test_undecodable_slice_is_a_read_error(tmp_path, damage):
         ds = pydicom.dcmread(paths[4])
         frame = next(pydicom.encaps.generate_frames(ds.PixelData, number_of_frames=1))
         dicomgen.encapsulate_frame(paths[4], frame[: len(frame) // 2], "1.2.840.10008.1.2.4.90")
-    with pytest.raises(sitkvtk.ReadError, match="GDCM cannot decode the pixel data") as error:
+    # Refused before GDCM sees it (dicom/checks.py), or by GDCM: either way it names the slice.
+    with pytest.raises(sitkvtk.ReadError, match="GDCM cannot decode the pixel data|codestream") as error:
         sitkvtk.read(tmp_path)
     assert error.value.filename == paths[4]
 

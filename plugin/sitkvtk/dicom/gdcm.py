@@ -7,11 +7,14 @@ import SimpleITK as sitk
 
 from ..errors import ReadError, itk_reason
 from .charset import decoded_metadata
+from .checks import check_path
 from .parse import GDCM_KEYS, DicomFile
 
 
 def gdcm_reader(path: str) -> sitk.ImageFileReader:
-    """An ``ImageFileReader`` that reads ``path`` with GDCM, whatever its name."""
+    """An ``ImageFileReader`` that reads ``path`` with GDCM, whatever its name; raises
+    ReadError for what GDCM would pad, hang or crash on (dicom/checks.py)."""
+    check_path(path)
     reader = sitk.ImageFileReader()
     reader.SetImageIO("GDCMImageIO")
     reader.SetFileName(path)

@@ -1,0 +1,389 @@
+"""Checks of a DICOM file before any of its pixels is decoded.
+
+GDCM trusts the header: asked for more pixels than the file holds it pads them, a
+NumberOfFrames of "abc" is one frame, BitsAllocated 12 is decoded anyway, a cut or
+mislabelled codestream comes back as a full image, and a few inputs hang it or corrupt
+its heap. Every check here refuses with a ReadError naming the file, the element and
+both numbers, before GDCM (or the raw reader) sees the file:
+
+- header values: BitsAllocated 1/8/16/32/64, SamplesPerPixel 1 or 3, NumberOfFrames a
+  positive integer, Rows and Columns positive;
+- native data: its length must hold Rows x Columns x SamplesPerPixel x BitsAllocated x
+  frames, and the file must hold its length;
+- encapsulated data: items well formed and inside the file, at least one fragment per
+  frame, and each frame's codestream (JPEG, JPEG-LS, JPEG 2000, RLE) of the header's
+  size, whole (JPEG/JPEG 2000 end marker) and of the transfer syntax's kind;
+- deflated data sets: inflated in bounded steps before GDCM inflates them; refused when
+  the stream is cut short, inflates to more than the header can explain, or holds a
+  Pixel Data shorter than its length (GDCM takes minutes and gigabytes on these);
+- RLE labelled YBR_FULL_422 (the standard forbids it; GDCM corrupts its heap on it).
+"""
+
+from __future__ import annotations
+
+import functools
+import mmap
+import os
+import struct
+import zlib
+
+from ..errors import ReadError
+from .parse import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE, DicomFile, _walk, parse
+
+_RLE = "1.2.840.10008.1.2.5"
+_JPEG = ("1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57",
+         "1.2.840.10008.1.2.4.70")
+_JPEG_LS = ("1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81")
+_JPEG_2000 = ("1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91")
+_NATIVE = (IMPLICIT_LE, "1.2.840.10008.1.2.1", EXPLICIT_BE)
+_PIXEL_DATA = 0x7FE00010
+_ITEM, _SEQ_END = 0xFFFEE000, 0xFFFEE0DD
+_UNDEFINED = 0xFFFFFFFF
+_LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
+#: What a deflated data set may hold besides its pixels (header, trailing elements).
+_DEFLATE_SLACK = 16 << 20
+_DEFLATE_STEP = 1 << 20
+ALLOWED_BITS = (1, 8, 16, 32, 64)
+
+
+def check_values(info: DicomFile) -> int:
+    """Refuse header values GDCM would decode anyway; the number of frames they give."""
+    path = info.path
+    bits = info.get("BitsAllocated")
+    if bits and (not bits.isdigit() or int(bits) not in ALLOWED_BITS):
+        raise ReadError(path, f"BitsAllocated (0028,0100) is {bits!r}; allowed: "
+                        f"{', '.join(map(str, ALLOWED_BITS))}")
+    samples = info.get("SamplesPerPixel", "1") or "1"
+    if samples not in ("1", "3"):
+        raise ReadError(path, f"SamplesPerPixel (0028,0002) is {samples!r}; allowed: 1 or 3")
+    for name, tag in (("Rows", "0028,0010"), ("Columns", "0028,0011")):
+        value = info.get(name)
+        if not value.isdigit() or int(value) == 0:
+            raise ReadError(path, f"{name} ({tag}) is {value!r}; it must be a positive integer")
+    frames = info.get("NumberOfFrames").strip()
+    if not frames:
+        return 1
+    if not frames.lstrip("+").isdigit() or int(frames) < 1:
+        raise ReadError(path, f"NumberOfFrames (0028,0008) is {frames!r}; it must be a positive integer")
+    return int(frames)
+
+
+def expected_bytes(info: DicomFile, frames: int) -> int:
+    """Bytes of native pixel data the header promises (1-bit frames are packed)."""
+    bits = int(info.get("BitsAllocated") or 16)
+    samples = int(info.get("SamplesPerPixel", "1") or 1)
+    return (int(info.get("Rows")) * int(info.get("Columns")) * samples * bits * frames + 7) // 8
+
+
+def check_file(info: DicomFile) -> None:
+    """Every check that applies to ``info`` (a parsed header); raises ReadError."""
+    _check_file(info.path, _stamp(info.path), info)
+
+
+def _stamp(path: str) -> tuple:
+    try:
+        stat = os.stat(path)
+    except OSError as error:
+        raise ReadError(path, f"cannot open it ({error.strerror})") from None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _check_file_cached(path: str, stamp: tuple, key: tuple) -> None:
+    info = DicomFile(path, dict(key[0]), key[1])
+    _run_checks(info)
+
+
+def _check_file(path: str, stamp: tuple, info: DicomFile) -> None:
+    # Cached per file version: a series asks once per slice read, GDCM's set-up asks again.
+    _check_file_cached(path, stamp, (tuple(sorted(info.tags.items())), info.transfer_syntax))
+
+
+def _run_checks(info: DicomFile) -> None:
+    syntax = info.transfer_syntax
+    frames = check_values(info)
+    if syntax == _RLE and info.get("PhotometricInterpretation") == "YBR_FULL_422":
+        raise ReadError(info.path, "RLE pixel data labelled YBR_FULL_422, which the standard does "
+                        "not allow for RLE (GDCM corrupts its memory decoding it)")
+    with _mapped(info.path) as data:
+        if syntax == DEFLATED_LE:
+            _check_deflated(info, data, frames)
+            return
+        located = _pixel_element(data, syntax)
+        if located is None:
+            return  # no Pixel Data reached: GDCM will say so
+        offset, length = located
+        if syntax in _NATIVE:
+            _check_native(info, frames, offset, length, len(data))
+        elif length != _UNDEFINED:
+            raise ReadError(info.path, f"Pixel Data of transfer syntax {syntax} must be encapsulated "
+                            f"(undefined length), but has a length of {length} bytes")
+        else:
+            _check_encapsulated(info, frames, data, offset)
+
+
+class _mapped:
+    """The file memory-mapped (read only), closed on exit; b"" for an empty file."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __enter__(self):
+        try:
+            self.stream = open(self.path, "rb")
+            size = os.fstat(self.stream.fileno()).st_size
+            self.map = mmap.mmap(self.stream.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+        except (OSError, ValueError) as error:
+            raise ReadError(self.path, f"cannot read it ({error})") from None
+        return self.map if self.map is not None else b""
+
+    def __exit__(self, *exc):
+        if self.map is not None:
+            self.map.close()
+        self.stream.close()
+
+
+def _body_start(data) -> int | None:
+    """Where the data set starts after the File Meta group, or None if not Part 10."""
+    if len(data) < 144 or data[128:132] != b"DICM":
+        return None
+    try:
+        return _walk(data, 132, len(data), "<", True, {}, (), group_limit=0x0002)
+    except Exception:  # noqa: BLE001 - the parser's own refusals: GDCM will say what is wrong
+        return None
+
+
+def _pixel_element(data, syntax: str) -> tuple[int, int] | None:
+    """(value offset, value length) of Pixel Data, or None where the walk does not reach it."""
+    start = _body_start(data)
+    if start is None:
+        return None
+    endian = ">" if syntax == EXPLICIT_BE else "<"
+    found: dict[int, bytes] = {}
+    try:
+        _walk(data, start, len(data), endian, syntax != IMPLICIT_LE, found, ())
+    except Exception:  # noqa: BLE001 - cut before the pixels: reported by the size check below
+        pass
+    if _PIXEL_DATA not in found:
+        return None
+    offset = int.from_bytes(found[_PIXEL_DATA][:8], "little")
+    return offset, _length_before(data, offset, endian, syntax != IMPLICIT_LE)
+
+
+def _length_before(data, offset: int, endian: str, explicit: bool) -> int:
+    """The length field of the element whose value starts at ``offset``."""
+    if explicit and bytes(data[offset - 8 : offset - 6]) not in _LONG_VRS:
+        return struct.unpack_from(endian + "H", data, offset - 2)[0]
+    return struct.unpack_from(endian + "I", data, offset - 4)[0]
+
+
+def _check_native(info: DicomFile, frames: int, offset: int, length: int, size: int) -> None:
+    needed = expected_bytes(info, frames)
+    promise = (f"Rows x Columns x SamplesPerPixel x BitsAllocated x frames = "
+               f"{info.get('Rows')} x {info.get('Columns')} x {info.get('SamplesPerPixel', '1') or 1} x "
+               f"{info.get('BitsAllocated') or 16} x {frames} bits = {needed} bytes")
+    if length == _UNDEFINED:
+        raise ReadError(info.path, f"native Pixel Data of undefined length (transfer syntax "
+                        f"{info.transfer_syntax} is not encapsulated)")
+    if length < needed:
+        raise ReadError(info.path, f"Pixel Data (7FE0,0010) holds {length} bytes; the header promises {promise}")
+    if size - offset < needed:
+        raise ReadError(info.path, f"the file holds {max(size - offset, 0)} bytes of pixel data; "
+                        f"the header promises {promise}")
+
+
+def _check_encapsulated(info: DicomFile, frames: int, data, offset: int) -> None:
+    """Items of the encapsulated Pixel Data: Basic Offset Table, then fragments."""
+    items, pos, closed = [], offset, False
+    while pos + 8 <= len(data):
+        tag = (struct.unpack_from("<H", data, pos)[0] << 16) | struct.unpack_from("<H", data, pos + 2)[0]
+        length = struct.unpack_from("<I", data, pos + 4)[0]
+        if tag == _SEQ_END:
+            closed = True
+            break
+        if tag != _ITEM or length == _UNDEFINED:
+            raise ReadError(info.path, f"encapsulated Pixel Data: element ({tag >> 16:04X},{tag & 0xFFFF:04X}) "
+                            f"at byte {pos} where an item was expected")
+        if pos + 8 + length > len(data):
+            raise ReadError(info.path, f"encapsulated Pixel Data: an item of {length} bytes at byte {pos} "
+                            f"runs past the end of the file ({len(data)} bytes)")
+        items.append((pos + 8, length))
+        pos += 8 + length
+    if not closed:
+        raise ReadError(info.path, "encapsulated Pixel Data is cut short (no sequence delimiter)")
+    if len(items) < 2:
+        raise ReadError(info.path, "encapsulated Pixel Data holds no fragment")
+    table, fragments = items[0], items[1:]
+    if len(fragments) < frames:
+        raise ReadError(info.path, f"encapsulated Pixel Data holds {len(fragments)} fragments for "
+                        f"NumberOfFrames {frames}")
+    for number, frame in enumerate(_frames(info, data, table, fragments, frames)):
+        _check_codestream(info, frame, number)
+
+
+def _frames(info, data, table, fragments, frames) -> list[bytes]:
+    """The start of each frame's codestream (its first fragment) and, for one frame, all of it."""
+    if frames == 1:
+        return [b"".join(bytes(data[start : start + length]) for start, length in fragments)]
+    if len(fragments) == frames:
+        return [bytes(data[start : start + length]) for start, length in fragments]
+    start, length = table
+    if length != 4 * frames:
+        raise ReadError(info.path, f"encapsulated Pixel Data: {len(fragments)} fragments for {frames} frames "
+                        f"and a Basic Offset Table of {length // 4} entries; frames cannot be told apart")
+    first = fragments[0][0] - 8
+    offsets = struct.unpack_from(f"<{frames}I", data, start)
+    starts = {begin - 8 - first: begin for begin, _ in fragments}
+    result = []
+    for number, value in enumerate(offsets):
+        if value not in starts:
+            raise ReadError(info.path, f"encapsulated Pixel Data: frame {number} starts at offset {value}, "
+                            "where no fragment starts")
+        begin = starts[value]
+        result.append(bytes(data[begin : begin + next(n for b, n in fragments if b == begin)]))
+    return result
+
+
+def _check_codestream(info: DicomFile, stream: bytes, number: int) -> None:
+    """The frame's own header agrees with Rows, Columns and SamplesPerPixel."""
+    syntax = info.transfer_syntax
+    if syntax == _RLE:
+        _check_rle(info, stream, number)
+        return
+    if syntax in _JPEG or syntax in _JPEG_LS:
+        found = _jpeg_size(stream)
+        kind = "JPEG-LS" if syntax in _JPEG_LS else "JPEG"
+    elif syntax in _JPEG_2000:
+        found = _j2k_size(stream)
+        kind = "JPEG 2000"
+    else:
+        return  # MPEG, HTJ2K and others: GDCM's own checks
+    where = f"frame {number}: " if int(info.number("NumberOfFrames", 1)) > 1 else ""
+    if found is None:
+        raise ReadError(info.path, f"{where}the pixel data is not a {kind} codestream "
+                        f"(transfer syntax {syntax}), or its header is cut short")
+    width, height, components = found
+    expected = (int(info.get("Columns")), int(info.get("Rows")), int(info.get("SamplesPerPixel", "1") or 1))
+    if (width, height, components) != expected:
+        raise ReadError(info.path, f"{where}the {kind} codestream is {width}x{height} with {components} "
+                        f"component(s); the header says Columns x Rows {expected[0]}x{expected[1]} with "
+                        f"SamplesPerPixel {expected[2]}")
+    if int(info.number("NumberOfFrames", 1)) == 1 and b"\xff\xd9" not in stream[-4:]:
+        raise ReadError(info.path, f"the {kind} codestream is cut short (no end-of-image marker)")
+
+
+def _jpeg_size(stream: bytes) -> tuple[int, int, int] | None:
+    """(width, height, components) from a JPEG / JPEG-LS start-of-frame marker."""
+    if not stream.startswith(b"\xff\xd8"):
+        return None
+    pos = 2
+    while pos + 4 <= len(stream):
+        if stream[pos] != 0xFF:
+            return None
+        marker = stream[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        length = struct.unpack_from(">H", stream, pos + 2)[0]
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7):
+            if pos + 10 > len(stream):
+                return None
+            height, width = struct.unpack_from(">HH", stream, pos + 5)
+            return width, height, stream[pos + 9]
+        if marker in (0xD9, 0xDA):  # end of image, start of scan: no frame header before
+            return None
+        pos += 2 + length
+    return None
+
+
+def _j2k_size(stream: bytes) -> tuple[int, int, int] | None:
+    """(width, height, components) from a JPEG 2000 codestream's SIZ marker."""
+    pos = stream.find(b"\xff\x4f\xff\x51")  # SOC then SIZ (after a JP2 header, if any)
+    if pos < 0 or (pos > 0 and stream[4:8] != b"jP  "):
+        return None
+    if pos + 42 > len(stream):
+        return None
+    xsiz, ysiz, xosiz, yosiz = struct.unpack_from(">IIII", stream, pos + 8)
+    components = struct.unpack_from(">H", stream, pos + 40)[0]
+    return xsiz - xosiz, ysiz - yosiz, components
+
+
+def _check_rle(info: DicomFile, stream: bytes, number: int) -> None:
+    """An RLE frame: its 64-byte header names one segment per sample byte, inside the frame."""
+    if len(stream) < 64:
+        raise ReadError(info.path, f"RLE frame {number} is {len(stream)} bytes, shorter than its header")
+    count, *offsets = struct.unpack_from("<16I", stream, 0)
+    bits = int(info.get("BitsAllocated") or 16)
+    expected = int(info.get("SamplesPerPixel", "1") or 1) * max(bits // 8, 1)
+    if count != expected:
+        raise ReadError(info.path, f"RLE frame {number} has {count} segments; SamplesPerPixel x "
+                        f"BitsAllocated / 8 needs {expected}")
+    used = offsets[:count]
+    if used[0] != 64 or any(b <= a for a, b in zip(used, used[1:])) or used[-1] >= len(stream):
+        raise ReadError(info.path, f"RLE frame {number}: segment offsets {used} do not fit its "
+                        f"{len(stream)} bytes")
+
+
+def _check_deflated(info: DicomFile, data, frames: int) -> None:
+    """Inflate in bounded steps, keeping only the header: cut, bombs and short pixel data."""
+    start = _body_start(data)
+    if start is None:
+        return
+    needed = expected_bytes(info, frames)
+    limit = needed + _DEFLATE_SLACK
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    head, total, pos = b"", 0, start
+    try:
+        while not inflater.eof:
+            chunk = inflater.unconsumed_tail or bytes(data[pos : pos + _DEFLATE_STEP])
+            if not inflater.unconsumed_tail:
+                pos += len(chunk)
+            if not chunk:
+                raise ReadError(info.path, "the deflated data set is cut short (the stream ends early)")
+            out = inflater.decompress(chunk, _DEFLATE_STEP)
+            total += len(out)
+            if total > limit:
+                raise ReadError(info.path, f"the deflated data set inflates to more than {limit} bytes; "
+                                f"its header promises {needed} bytes of pixel data")
+            if len(head) < _DEFLATE_SLACK:
+                head += out
+    except zlib.error as error:
+        raise ReadError(info.path, f"the deflated data set is damaged ({error})") from None
+    found: dict[int, bytes] = {}
+    try:
+        _walk(head, 0, len(head), "<", True, found, ())
+    except Exception:  # noqa: BLE001 - a walk past the end: the Pixel Data check below says it
+        pass
+    if _PIXEL_DATA not in found:
+        return
+    offset = int.from_bytes(found[_PIXEL_DATA][:8], "little")
+    length = _length_before(head, offset, "<", True)
+    if length == _UNDEFINED:
+        raise ReadError(info.path, "deflated data set with encapsulated Pixel Data")
+    if length > total - offset:
+        raise ReadError(info.path, f"Pixel Data (7FE0,0010) says {length} bytes; the inflated data set "
+                        f"holds {total - offset}")
+    if length < needed:
+        raise ReadError(info.path, f"Pixel Data (7FE0,0010) holds {length} bytes; the header promises "
+                        f"{needed} (Rows x Columns x SamplesPerPixel x BitsAllocated x frames)")
+
+
+def check_path(path: str) -> None:
+    """The checks for a file the fast parser did not read, before GDCM opens it."""
+    info = parse(path)
+    if info is not None:
+        check_file(info)
+        return
+    with _mapped(path) as data:
+        start = _body_start(data)
+        if start is None:
+            return
+        meta: dict[int, bytes] = {}
+        try:
+            _walk(data, 132, len(data), "<", True, meta, {0x00020010}, group_limit=0x0002)
+        except Exception:  # noqa: BLE001 - a meta group the parser cannot walk: GDCM's to judge
+            return
+        syntax = meta.get(0x00020010, b"").rstrip(b"\0 ").decode("ascii", "replace")
+    if syntax == DEFLATED_LE:
+        raise ReadError(path, "a deflated data set whose header cannot be read (cut short or damaged)")
+
