@@ -26,7 +26,8 @@ from .charset import decoded_metadata
 from .checks import check_file, check_path
 from .gdcm import decode_slice
 from .parse import GDCM_KEYS, DicomFile, native_layout, parse, read_native
-from .series import DicomWarning, describe, header_of, pixel_type, plan_series, scan_folder
+from .series import DicomWarning, header_of, pixel_type, plan_series, scan_folder
+from .stacks import describe, frames, resolve, split_series, stack_of_file, with_time_steps
 from .values import decoded_by_sitkvtk, fix_gdcm_values, modality_values
 
 
@@ -65,26 +66,30 @@ class DicomSeriesSource:
     def __init__(self, path: str, series_id: str | None = None, anchor: DicomFile | None = None):
         self.path = path
         folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
-        self.series = scan_folder(folder)
+        # Stacks, not series: a series that one grid cannot hold is split (dicom/stacks.py).
+        self.series = split_series(scan_folder(folder))
         if not self.series:
             raise ReadError(path, "no DICOM image files in the folder")
-        self.series_ids = sorted(self.series, key=lambda u: (-_frames(self.series[u]), u))
+        self.series_ids = sorted(self.series, key=lambda u: (-frames(self.series[u].files), u))
         if series_id is None and anchor is not None:
-            series_id = anchor.get("SeriesInstanceUID", "unknown")
+            series_id = stack_of_file(self.series, anchor.path)
         if series_id is None:
             series_id = self.series_ids[0]
-        if series_id not in self.series:
-            listing = "; ".join(f"{u}: {describe(u, self.series[u])}" for u in self.series_ids)
+        if resolve(self.series, series_id) is None:
+            listing = "; ".join(f"{u}: {describe(self.series[u])}" for u in self.series_ids)
             raise ReadError(path, f"no series {series_id!r} here; the folder holds {listing}")
-        self.series_id = series_id
-        files = self.series[series_id]
+        self.series_id = series_id = resolve(self.series, series_id)
+        stack = self.series[series_id]
+        files = stack.files
         self._delegate: DicomFileSource | None = None
         self._header: ImageHeader | None = None
         self._checked: dict[tuple, bool] = {}
         if any(f.number("NumberOfFrames", 1) > 1 for f in files):
             self._open_multiframe(files, anchor)
             return
-        self.plan = plan_series(series_id, files, path)
+        # One plan per time step; the steps hold the same positions, so the same grid.
+        self.plans = [plan_series(series_id, phase, path) for phase in stack.phases]
+        self.plan = self.plans[0]
 
     def _open_multiframe(self, files: list[DicomFile], anchor: DicomFile | None):
         chosen = anchor if anchor is not None else sorted(files, key=lambda f: f.path)[0]
@@ -95,16 +100,18 @@ class DicomSeriesSource:
 
     def descriptions(self) -> list[str]:
         """One short text per series, in :attr:`series_ids` order."""
-        return [describe(u, self.series[u]) for u in self.series_ids]
+        return [describe(self.series[u]) for u in self.series_ids]
 
     @property
     def header(self) -> ImageHeader:
         if self._delegate is not None:
             return self._delegate.header
         if self._header is None:
-            real = [f for f in self.plan.slots if f is not None]
+            real = [f for plan in self.plans for f in plan.slots if f is not None]
             pixel_id, components = pixel_type(real, self.path)
             self._header = header_of(self.path, self.plan, pixel_id, components)
+            if len(self.plans) > 1:
+                self._header = with_time_steps(self._header, self.series[self.series_id])
         return self._header
 
     def read_box(self, start, size, step=0, progress=None):
@@ -119,7 +126,7 @@ class DicomSeriesSource:
         # pass over the memory. Slots with no file (missing slices) are zeroed here.
         out = np.empty(shape, dtype=header.component_dtype)
         for k in range(sz):
-            info = self.plan.slots[z0 + k]
+            info = self.plans[step].slots[z0 + k]
             if info is None:
                 out[k] = 0
             else:
@@ -175,10 +182,6 @@ class DicomSeriesSource:
                 and np.array_equal(raw.astype(reference.dtype), reference)
             )
         return self._checked[key]
-
-
-def _frames(files: list[DicomFile]) -> int:
-    return sum(int(f.number("NumberOfFrames", 1)) for f in files)
 
 
 def open_dicom(path: str, series_id: str | None = None, whole_series: bool = True):
