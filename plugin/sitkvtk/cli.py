@@ -1,8 +1,10 @@
-"""The ``sitkvtk`` command: info, convert, render. With no PATH, the embedded sample."""
+"""The ``sitkvtk`` command: info, convert, render (with no PATH, the embedded sample), and
+``paraview install / uninstall / status / path``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
@@ -20,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="print size, geometry, pixel type and metadata")
     info.add_argument("path", nargs="?", help="image file (default: the embedded sample)")
     info.add_argument("--ras", action="store_true", help="print world geometry in RAS, not LPS")
+    info.add_argument("--json", action="store_true", help="print one JSON object, for scripts")
 
     convert = commands.add_parser("convert", help="convert to any SimpleITK format or .vti")
     convert.add_argument("input")
@@ -30,6 +33,17 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("path", nargs="?", help="image file (default: the embedded sample)")
     render.add_argument("-o", "--output", default="sitkvtk-render.png", help="PNG to write")
     render.add_argument("--size", type=int, nargs=2, default=(900, 700), metavar=("W", "H"))
+
+    paraview = commands.add_parser("paraview", help="set ParaView up to load the SimpleITK plugin")
+    actions = paraview.add_subparsers(dest="action", required=True)
+    for action, text in (
+        ("install", "install SimpleITK and sitkvtk for ParaView's Python; the GUI auto-loads the plugin"),
+        ("uninstall", "remove exactly what install added"),
+        ("status", "say what is in place and what is missing"),
+        ("path", "print the plugin file's path (for LoadPlugin)"),
+    ):
+        sub = actions.add_parser(action, help=text, description=text)
+        sub.add_argument("--pvpython", metavar="PATH", help="ParaView's pvpython (default: pvpython on PATH)")
     return parser
 
 
@@ -37,22 +51,40 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "info":
-            return _info(args.path or str(sample_path()), "RAS" if args.ras else "LPS")
+            return _info(args.path or str(sample_path()), "RAS" if args.ras else "LPS", args.json)
         if args.command == "convert":
             return _convert(args.input, args.output, args.force)
         if args.command == "render":
             return _render(args.path or str(sample_path()), args.output, tuple(args.size))
+        if args.command == "paraview":
+            return _paraview(args.action, args.pvpython)
     except (ReadError, OSError, ValueError) as error:
         print(f"sitkvtk {args.command}: {error}", file=sys.stderr)
         return 1
     return 2
 
 
-def _info(path: str, coordinate_system: str) -> int:
+def _info(path: str, coordinate_system: str, as_json: bool = False) -> int:
     from .sources.file import read_header
 
     header = read_header(path)
     spacing, origin, direction = header.world_geometry(coordinate_system)
+    if as_json:
+        print(json.dumps({
+            "file": path,
+            "format": header.io_name,
+            "size": list(header.size),
+            "pixel_type": header.pixel_type,
+            "components": header.components,
+            "coordinate_system": coordinate_system,
+            "spacing": [float(v) for v in header.spacing],
+            "origin": [float(v) for v in origin],
+            "direction": [[float(v) for v in row] for row in direction],
+            "time_steps": header.time_steps,
+            "time_values": [float(t) for t in header.time_values()] if header.time_steps > 1 else [],
+            "metadata": dict(header.metadata),
+        }, indent=1))
+        return 0
     fmt = lambda values: " ".join(f"{v:g}" for v in values)  # noqa: E731
     print(f"file:        {path}")
     print(f"format:      {header.io_name}")
@@ -94,6 +126,38 @@ def _render(path: str, output: str, size: tuple[int, int]) -> int:
 
     render_slices(path, output, size)
     print(f"wrote {os.path.abspath(output)}")
+    return 0
+
+
+def _paraview(action: str, pvpython: str | None) -> int:
+    from .paraview import PLUGIN_FILE
+    from .paraview import install as setup
+    from .paraview.probe import find_pvpython, probe
+
+    installed = setup.installed_targets()
+    if action == "uninstall" and not pvpython:
+        setup.uninstall(installed)
+        return 0
+    if action == "path" and not pvpython and len(installed) <= 1:
+        return _print_plugin(setup.plugin_file(installed[0]) if installed else None, PLUGIN_FILE)
+    pv = probe(find_pvpython(pvpython))
+    target = setup.target_dir(pv.python)
+    if action == "install":
+        setup.install(pv)
+        return 0
+    if action == "status":
+        return 0 if setup.status(pv) else 1
+    if action == "uninstall":
+        setup.uninstall([t for t in installed if t == target])
+        return 0
+    return _print_plugin(setup.plugin_file(target) if target in installed else None, PLUGIN_FILE)
+
+
+def _print_plugin(installed: str | None, packaged: str) -> int:
+    if installed is None:
+        print("sitkvtk paraview path: not installed for ParaView; this is the package's own file, which needs "
+              "SimpleITK and sitkvtk in ParaView's Python: run `sitkvtk paraview install`", file=sys.stderr)
+    print(installed or packaged)
     return 0
 
 
