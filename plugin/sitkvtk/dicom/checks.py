@@ -10,9 +10,7 @@ both numbers, before GDCM (or the raw reader) sees the file:
   positive integer, Rows and Columns positive;
 - native data: its length must hold Rows x Columns x SamplesPerPixel x BitsAllocated x
   frames, and the file must hold its length;
-- encapsulated data: items well formed and inside the file, at least one fragment per
-  frame, and each frame's codestream (JPEG, JPEG-LS, JPEG 2000, RLE) of the header's
-  size, whole (JPEG/JPEG 2000 end marker) and of the transfer syntax's kind;
+- encapsulated data: see :mod:`.encapsulated`;
 - deflated data sets: inflated in bounded steps before GDCM inflates them; refused when
   the stream is cut short, inflates to more than the header can explain, or holds a
   Pixel Data shorter than its length (GDCM takes minutes and gigabytes on these);
@@ -22,22 +20,19 @@ both numbers, before GDCM (or the raw reader) sees the file:
 from __future__ import annotations
 
 import functools
+import math
 import mmap
 import os
 import struct
 import zlib
 
 from ..errors import ReadError
+from .encapsulated import check_encapsulated
 from .parse import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE, DicomFile, _walk, parse
 
 _RLE = "1.2.840.10008.1.2.5"
-_JPEG = ("1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57",
-         "1.2.840.10008.1.2.4.70")
-_JPEG_LS = ("1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81")
-_JPEG_2000 = ("1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91")
 _NATIVE = (IMPLICIT_LE, "1.2.840.10008.1.2.1", EXPLICIT_BE)
 _PIXEL_DATA = 0x7FE00010
-_ITEM, _SEQ_END = 0xFFFEE000, 0xFFFEE0DD
 _UNDEFINED = 0xFFFFFFFF
 _LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
 #: What a deflated data set may hold besides its pixels (header, trailing elements).
@@ -119,7 +114,7 @@ def _run_checks(info: DicomFile) -> None:
             raise ReadError(info.path, f"Pixel Data of transfer syntax {syntax} must be encapsulated "
                             f"(undefined length), but has a length of {length} bytes")
         else:
-            _check_encapsulated(info, frames, data, offset)
+            check_encapsulated(info, frames, data, offset)
 
 
 class _mapped:
@@ -192,138 +187,6 @@ def _check_native(info: DicomFile, frames: int, offset: int, length: int, size: 
                         f"the header promises {promise}")
 
 
-def _check_encapsulated(info: DicomFile, frames: int, data, offset: int) -> None:
-    """Items of the encapsulated Pixel Data: Basic Offset Table, then fragments."""
-    items, pos, closed = [], offset, False
-    while pos + 8 <= len(data):
-        tag = (struct.unpack_from("<H", data, pos)[0] << 16) | struct.unpack_from("<H", data, pos + 2)[0]
-        length = struct.unpack_from("<I", data, pos + 4)[0]
-        if tag == _SEQ_END:
-            closed = True
-            break
-        if tag != _ITEM or length == _UNDEFINED:
-            raise ReadError(info.path, f"encapsulated Pixel Data: element ({tag >> 16:04X},{tag & 0xFFFF:04X}) "
-                            f"at byte {pos} where an item was expected")
-        if pos + 8 + length > len(data):
-            raise ReadError(info.path, f"encapsulated Pixel Data: an item of {length} bytes at byte {pos} "
-                            f"runs past the end of the file ({len(data)} bytes)")
-        items.append((pos + 8, length))
-        pos += 8 + length
-    if not closed:
-        raise ReadError(info.path, "encapsulated Pixel Data is cut short (no sequence delimiter)")
-    if len(items) < 2:
-        raise ReadError(info.path, "encapsulated Pixel Data holds no fragment")
-    table, fragments = items[0], items[1:]
-    if len(fragments) < frames:
-        raise ReadError(info.path, f"encapsulated Pixel Data holds {len(fragments)} fragments for "
-                        f"NumberOfFrames {frames}")
-    for number, frame in enumerate(_frames(info, data, table, fragments, frames)):
-        _check_codestream(info, frame, number)
-
-
-def _frames(info, data, table, fragments, frames) -> list[bytes]:
-    """The start of each frame's codestream (its first fragment) and, for one frame, all of it."""
-    if frames == 1:
-        return [b"".join(bytes(data[start : start + length]) for start, length in fragments)]
-    if len(fragments) == frames:
-        return [bytes(data[start : start + length]) for start, length in fragments]
-    start, length = table
-    if length != 4 * frames:
-        raise ReadError(info.path, f"encapsulated Pixel Data: {len(fragments)} fragments for {frames} frames "
-                        f"and a Basic Offset Table of {length // 4} entries; frames cannot be told apart")
-    first = fragments[0][0] - 8
-    offsets = struct.unpack_from(f"<{frames}I", data, start)
-    starts = {begin - 8 - first: begin for begin, _ in fragments}
-    result = []
-    for number, value in enumerate(offsets):
-        if value not in starts:
-            raise ReadError(info.path, f"encapsulated Pixel Data: frame {number} starts at offset {value}, "
-                            "where no fragment starts")
-        begin = starts[value]
-        result.append(bytes(data[begin : begin + next(n for b, n in fragments if b == begin)]))
-    return result
-
-
-def _check_codestream(info: DicomFile, stream: bytes, number: int) -> None:
-    """The frame's own header agrees with Rows, Columns and SamplesPerPixel."""
-    syntax = info.transfer_syntax
-    if syntax == _RLE:
-        _check_rle(info, stream, number)
-        return
-    if syntax in _JPEG or syntax in _JPEG_LS:
-        found = _jpeg_size(stream)
-        kind = "JPEG-LS" if syntax in _JPEG_LS else "JPEG"
-    elif syntax in _JPEG_2000:
-        found = _j2k_size(stream)
-        kind = "JPEG 2000"
-    else:
-        return  # MPEG, HTJ2K and others: GDCM's own checks
-    where = f"frame {number}: " if int(info.number("NumberOfFrames", 1)) > 1 else ""
-    if found is None:
-        raise ReadError(info.path, f"{where}the pixel data is not a {kind} codestream "
-                        f"(transfer syntax {syntax}), or its header is cut short")
-    width, height, components = found
-    expected = (int(info.get("Columns")), int(info.get("Rows")), int(info.get("SamplesPerPixel", "1") or 1))
-    if (width, height, components) != expected:
-        raise ReadError(info.path, f"{where}the {kind} codestream is {width}x{height} with {components} "
-                        f"component(s); the header says Columns x Rows {expected[0]}x{expected[1]} with "
-                        f"SamplesPerPixel {expected[2]}")
-    if int(info.number("NumberOfFrames", 1)) == 1 and b"\xff\xd9" not in stream[-4:]:
-        raise ReadError(info.path, f"the {kind} codestream is cut short (no end-of-image marker)")
-
-
-def _jpeg_size(stream: bytes) -> tuple[int, int, int] | None:
-    """(width, height, components) from a JPEG / JPEG-LS start-of-frame marker."""
-    if not stream.startswith(b"\xff\xd8"):
-        return None
-    pos = 2
-    while pos + 4 <= len(stream):
-        if stream[pos] != 0xFF:
-            return None
-        marker = stream[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        length = struct.unpack_from(">H", stream, pos + 2)[0]
-        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7):
-            if pos + 10 > len(stream):
-                return None
-            height, width = struct.unpack_from(">HH", stream, pos + 5)
-            return width, height, stream[pos + 9]
-        if marker in (0xD9, 0xDA):  # end of image, start of scan: no frame header before
-            return None
-        pos += 2 + length
-    return None
-
-
-def _j2k_size(stream: bytes) -> tuple[int, int, int] | None:
-    """(width, height, components) from a JPEG 2000 codestream's SIZ marker."""
-    pos = stream.find(b"\xff\x4f\xff\x51")  # SOC then SIZ (after a JP2 header, if any)
-    if pos < 0 or (pos > 0 and stream[4:8] != b"jP  "):
-        return None
-    if pos + 42 > len(stream):
-        return None
-    xsiz, ysiz, xosiz, yosiz = struct.unpack_from(">IIII", stream, pos + 8)
-    components = struct.unpack_from(">H", stream, pos + 40)[0]
-    return xsiz - xosiz, ysiz - yosiz, components
-
-
-def _check_rle(info: DicomFile, stream: bytes, number: int) -> None:
-    """An RLE frame: its 64-byte header names one segment per sample byte, inside the frame."""
-    if len(stream) < 64:
-        raise ReadError(info.path, f"RLE frame {number} is {len(stream)} bytes, shorter than its header")
-    count, *offsets = struct.unpack_from("<16I", stream, 0)
-    bits = int(info.get("BitsAllocated") or 16)
-    expected = int(info.get("SamplesPerPixel", "1") or 1) * max(bits // 8, 1)
-    if count != expected:
-        raise ReadError(info.path, f"RLE frame {number} has {count} segments; SamplesPerPixel x "
-                        f"BitsAllocated / 8 needs {expected}")
-    used = offsets[:count]
-    if used[0] != 64 or any(b <= a for a, b in zip(used, used[1:])) or used[-1] >= len(stream):
-        raise ReadError(info.path, f"RLE frame {number}: segment offsets {used} do not fit its "
-                        f"{len(stream)} bytes")
-
-
 def _check_deflated(info: DicomFile, data, frames: int) -> None:
     """Inflate in bounded steps, keeping only the header: cut, bombs and short pixel data."""
     start = _body_start(data)
@@ -387,3 +250,34 @@ def check_path(path: str) -> None:
     if syntax == DEFLATED_LE:
         raise ReadError(path, "a deflated data set whose header cannot be read (cut short or damaged)")
 
+
+
+def placeable(name: str, files: list[DicomFile], notes: list[str]) -> list[DicomFile]:
+    """The slices whose ImagePositionPatient / ImageOrientationPatient are finite (where given).
+
+    The others cannot be put anywhere: they are left out and named in ``notes`` (the
+    series' warning); a place they leave inside the stack is a blank slice, as for any
+    missing slice. When none can be placed, the series is refused.
+    """
+    bad = [f for f in files if not _finite_plane(f)]
+    if not bad:
+        return files
+    if len(bad) == len(files):
+        raise ReadError(files[0].path, f"{name}: no slice can be placed (ImagePositionPatient "
+                        f"{files[0].get('ImagePositionPatient')!r}, ImageOrientationPatient "
+                        f"{files[0].get('ImageOrientationPatient')!r})")
+    listing = ", ".join(os.path.basename(f.path) for f in bad[:5]) + (" ..." if len(bad) > 5 else "")
+    notes.append(f"{name}: {len(bad)} slice(s) cannot be placed (ImagePositionPatient or "
+                 f"ImageOrientationPatient not finite, or a zero direction) and are left out: {listing}")
+    return [f for f in files if f not in bad]
+
+
+def _finite_plane(info: DicomFile) -> bool:
+    position, orientation = info.numbers("ImagePositionPatient"), info.numbers("ImageOrientationPatient")
+    if position is not None and not all(math.isfinite(v) for v in position):
+        return False
+    if orientation is None:
+        return True
+    if not all(math.isfinite(v) for v in orientation) or len(orientation) != 6:
+        return False
+    return math.hypot(*orientation[:3]) > 0 and math.hypot(*orientation[3:]) > 0
