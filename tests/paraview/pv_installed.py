@@ -1,0 +1,27 @@
+"""Run by pvbatch with nothing set up but what the test says: loads the plugin file given
+(``sitkvtk paraview path``, or a wheel's installed copy), reads IMAGE and prints what it got.
+
+    pvbatch pv_installed.py PLUGIN IMAGE
+"""
+
+import json
+import sys
+
+from paraview.simple import LoadPlugin, OpenDataFile
+
+plugin, image = sys.argv[1:3]
+LoadPlugin(plugin, ns=globals())
+reader = OpenDataFile(image)
+reader.UpdatePipeline()
+info = reader.GetDataInformation()
+values = reader.PointData[0].GetRange() if len(reader.PointData) else None
+
+import sitkvtk  # noqa: E402  (the copy the plugin made importable)
+
+print("pv_installed " + json.dumps({
+    "reader": reader.GetXMLName(),
+    "bounds": info.GetBounds(),
+    "points": info.GetNumberOfPoints(),
+    "range": values,
+    "sitkvtk": sitkvtk.__file__,
+}), flush=True)
