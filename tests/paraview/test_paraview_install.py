@@ -15,8 +15,8 @@ import nibabel
 import numpy as np
 import pytest
 import SimpleITK as sitk
-
 from pvtools import tool
+
 from synthetic import oblique_image
 
 HERE = Path(__file__).resolve().parent
