@@ -159,3 +159,19 @@ def test_workarounds_switch_off_with_a_fixed_simpleitk(tmp_path, monkeypatch):
     assert image.GetDimensions() == plain.GetSize()
     np.testing.assert_allclose(image.GetOrigin(), plain.GetOrigin())
     np.testing.assert_array_equal(vtk_values(image), sitk.GetArrayViewFromImage(plain))
+
+
+def test_mode_simpleitk_cannot_read_is_refused_with_the_reason(tmp_path):
+    path = _write(tmp_path / "half.mrc", (1, 2, 3), np.float16)  # mode 12
+    with pytest.raises(sitkvtk.ReadError, match=r"MRC mode 12 \(16-bit float\).*modes 0, 1, 2, 3, 4, 6 and 16"):
+        sitkvtk.read(path)
+
+
+def test_header_faults_are_named(tmp_path):
+    path = _write(tmp_path / "axes.mrc", (1, 1, 3))
+    with pytest.raises(sitkvtk.ReadError, match="MAPC, MAPR, MAPS are 1, 1, 3: not an order"):
+        sitkvtk.read(path)
+    path = tmp_path / "other.mrc"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(sitkvtk.ReadError, match="not an MRC map: no 'MAP ' stamp"):
+        sitkvtk.read(str(path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 
 def display_name(path) -> str:
@@ -48,4 +49,5 @@ def itk_reason(error: Exception) -> str:
         if "Description:" in line:
             return line.split("Description:", 1)[1].strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else type(error).__name__
+    # "ITK ERROR: TIFFImageIO(0x55...): why": the object's address tells a user nothing.
+    return re.sub(r"^ITK ERROR: \w+\(0x[0-9a-fA-F]+\): ", "", lines[-1]) if lines else type(error).__name__

@@ -52,6 +52,8 @@ class FormatHooks:
     extensions: tuple[str, ...] = ()
     #: ``check(path)``: raise ReadError for header values that hang or crash SimpleITK.
     check: Callable[[str], None] | None = None
+    #: ``explain(path) -> str | None``: why SimpleITK cannot read the file, where the format knows.
+    explain: Callable[[str], str | None] | None = None
     #: ``fix_header(header) -> header``: the geometry the file means where SimpleITK's differs.
     fix_header: Callable[[ImageHeader], ImageHeader] | None = None
     #: ``notes(path, metadata, header) -> dict``: fields SimpleITK reads but does not apply.

@@ -31,82 +31,7 @@ import SimpleITK as sitk
 
 from ..errors import ReadError
 from .hooks import DataLayout, FormatHooks
-
-_HEADER_BYTES = 1024
-#: MRC mode -> bytes of one stored voxel (all components).
-_MODE_BYTES = {0: 1, 1: 2, 2: 4, 3: 4, 4: 8, 6: 2, 12: 2, 16: 3}
-
-
-@dataclass(frozen=True)
-class MrcHeader:
-    """The fields of an MRC header that place the voxels (in file order: column, row, section)."""
-
-    endian: str  # "<" or ">"
-    counts: tuple[int, int, int]  # NX, NY, NZ: columns, rows, sections
-    mode: int
-    starts: tuple[int, int, int]  # NXSTART, NYSTART, NZSTART: of columns, rows, sections
-    axes: tuple[int, int, int]  # MAPC, MAPR, MAPS: 1, 2, 3 for x, y, z
-    origin: tuple[float, float, float]  # the ORIGIN field, x, y, z
-    extended: int  # bytes of extended header after the 1024
-
-    @property
-    def offset(self) -> int:
-        return _HEADER_BYTES + max(self.extended, 0)
-
-    @property
-    def world_axes(self) -> tuple[int, int, int]:
-        """The world axis (0, 1, 2 for x, y, z) of columns, rows and sections."""
-        return (self.axes[0] - 1, self.axes[1] - 1, self.axes[2] - 1)
-
-    @property
-    def permuted(self) -> bool:
-        return self.axes != (1, 2, 3) and sorted(self.axes) == [1, 2, 3]
-
-    @property
-    def placed_by_start(self) -> bool:
-        """Whether the EMDB convention places the map (a start, and a zero ORIGIN field)."""
-        return any(self.starts) and not any(self.origin)
-
-    def size_xyz(self) -> tuple[int, int, int]:
-        size = [0, 0, 0]
-        for count, axis in zip(self.counts, self.world_axes):
-            size[axis] = count
-        return (size[0], size[1], size[2])
-
-    def start_xyz(self) -> tuple[int, int, int]:
-        start = [0, 0, 0]
-        for first, axis in zip(self.starts, self.world_axes):
-            start[axis] = first
-        return (start[0], start[1], start[2])
-
-
-def read_mrc_header(path: str) -> MrcHeader | None:
-    """The header of an MRC file; None where it is not one (or its axis fields are not 1, 2, 3)."""
-    try:
-        with open(path, "rb") as stream:
-            raw = stream.read(_HEADER_BYTES)
-    except OSError:
-        return None
-    if len(raw) < _HEADER_BYTES:
-        return None
-    # The machine stamp gives the byte order; a zero stamp (old files) is guessed as ITK does.
-    endian = {0x11: ">", 0x44: "<"}.get(raw[212], "<")
-    if raw[212] == 0 and not 1 <= struct.unpack_from("<i", raw, 64)[0] <= 3:
-        endian = ">"
-    words = struct.unpack_from(endian + "10i", raw, 0)
-    axes = struct.unpack_from(endian + "3i", raw, 64)
-    if sorted(axes) != [1, 2, 3]:
-        return None
-    return MrcHeader(
-        endian=endian,
-        counts=(words[0], words[1], words[2]),
-        mode=words[3],
-        starts=(words[4], words[5], words[6]),
-        axes=(axes[0], axes[1], axes[2]),
-        origin=struct.unpack_from(endian + "3f", raw, 196),
-        extended=struct.unpack_from(endian + "i", raw, 92)[0],
-    )
-
+from .mrc_header import HEADER_BYTES, MODE_BYTES, MrcHeader, read_mrc_header
 
 # -- what this SimpleITK does -----------------------------------------------------------------
 
@@ -126,7 +51,7 @@ def _probe_file(path: str, starts, axes=(2, 1, 3)) -> None:
     sampling = [0, 0, 0]
     for count, axis in zip(counts, axes):
         sampling[axis - 1] = count
-    header = bytearray(_HEADER_BYTES)
+    header = bytearray(HEADER_BYTES)
     struct.pack_into("<10i", header, 0, *counts, 1, *starts, *sampling)
     struct.pack_into("<3f", header, 40, *map(float, sampling))  # cell: 1 mm voxels
     struct.pack_into("<3f", header, 52, 90.0, 90.0, 90.0)
@@ -177,6 +102,45 @@ def _start_beyond_size(mrc: MrcHeader) -> bool:
 
 
 # -- hooks --------------------------------------------------------------------------------------
+
+_MODE_NAMES = {
+    0: "8-bit integer", 1: "16-bit integer", 2: "32-bit float", 3: "complex 16-bit integer",
+    4: "complex 32-bit float", 6: "16-bit unsigned integer", 12: "16-bit float", 16: "8-bit RGB", 101: "4-bit",
+}
+_SIMPLEITK_MODES = (0, 1, 2, 3, 4, 6, 16)  # ITK 5.4's MRC reader
+_SIMPLEITK_MAX_COUNT = 65535
+
+
+def check(path: str) -> None:
+    """Refuse an axis order that is no order (SimpleITK reads MAPC, MAPR, MAPS = 1, 1, 3 as x, y, z)."""
+    reason = explain(path)
+    if reason is not None and reason.startswith("MAPC"):
+        raise ReadError(path, reason)
+
+
+def explain(path: str) -> str | None:
+    """Why SimpleITK's MRC reader refused ``path``, where the header says it."""
+    with open(path, "rb") as stream:
+        raw = stream.read(HEADER_BYTES)
+    if len(raw) < HEADER_BYTES:
+        return f"not an MRC map: {len(raw)} bytes, shorter than the 1024-byte MRC header"
+    if raw[208:212] not in (b"MAP ", bytes(4)):
+        return "not an MRC map: no 'MAP ' stamp at byte 208"
+    if raw[212] not in (0x11, 0x44, 0):
+        return f"unknown MRC machine stamp {raw[212:214].hex()} at byte 212 (the byte order)"
+    mrc = read_mrc_header(path)
+    if mrc is None:
+        endian = ">" if raw[212] == 0x11 else "<"
+        axes = ", ".join(str(a) for a in struct.unpack_from(endian + "3i", raw, 64))
+        return f"MAPC, MAPR, MAPS are {axes}: not an order of the axes 1, 2, 3"
+    if mrc.mode not in _SIMPLEITK_MODES:
+        name = _MODE_NAMES.get(mrc.mode, "not an MRC2014 mode")
+        return f"MRC mode {mrc.mode} ({name}): SimpleITK's MRC reader reads modes 0, 1, 2, 3, 4, 6 and 16 only"
+    if not all(1 <= n <= _SIMPLEITK_MAX_COUNT for n in mrc.counts):
+        counts = ", ".join(map(str, mrc.counts))
+        return f"NX, NY, NZ are {counts}: SimpleITK's MRC reader reads 1 to 65535 voxels along each axis"
+    return None
+
 
 
 def data_layout(path: str, expected: int) -> DataLayout:
@@ -234,7 +198,7 @@ def read_voxels(header, start, size, step: int = 0) -> np.ndarray | None:
     mrc = read_mrc_header(header.path)
     if mrc is None or header.dimension != 3 or not _needs_own_voxels(mrc):
         return None
-    stored = _MODE_BYTES.get(mrc.mode)
+    stored = MODE_BYTES.get(mrc.mode)
     if stored != header.voxel_bytes:
         raise ReadError(header.path, f"MRC mode {mrc.mode}: voxels in this mode cannot be reordered here")
     dtype = header.component_dtype.newbyteorder(mrc.endian)
@@ -267,7 +231,9 @@ HOOKS = (
     FormatHooks(
         io_names=("MRCImageIO",),
         extensions=("mrc", "rec"),
+        check=check,
         data_layout=data_layout,
+        explain=explain,
         fix_header=fix_header,
         read_voxels=read_voxels,
         file_name=simpleitk_file_name,

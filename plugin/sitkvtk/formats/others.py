@@ -1,7 +1,8 @@
-"""The other formats SimpleITK reads: GIPL, VTK legacy, BMP, TIFF/LSM, JPEG, and the rest.
+"""The other formats SimpleITK reads: GIPL, VTK legacy, BMP, JPEG, and the rest (TIFF and
+LSM are in :mod:`.tiff`).
 
 SimpleITK reads several of these cut short without an error, returning zeros or garbage
-where the voxels are missing (GIPL, VTK legacy, TIFF, BMP, JPEG in 2.5). For each, the byte
+where the voxels are missing (GIPL, VTK legacy, BMP, JPEG in 2.5). For each, the byte
 range the voxels need is worked out from the file's own header so that the checks before
 reading (:func:`sitkvtk.sources.checks.check_data_fits`) can refuse a short file.
 Formats with nothing to add are listed for their extensions only.
@@ -9,7 +10,6 @@ Formats with nothing to add are listed for their extensions only.
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 
@@ -53,79 +53,6 @@ def _bmp_layout(path: str, expected: int) -> DataLayout | None:
     return DataLayout(path, offset, None, row * abs(height))
 
 
-_TIFF_TYPE_BYTES = {
-    1: 1,
-    2: 1,
-    3: 2,
-    4: 4,
-    5: 8,
-    6: 1,
-    7: 1,
-    8: 2,
-    9: 4,
-    10: 8,
-    11: 4,
-    12: 8,
-    13: 4,
-    16: 8,
-    17: 8,
-    18: 8,
-}
-_TIFF_LIST_FORMATS = {3: "H", 4: "I", 16: "Q"}
-_TIFF_STRIPS = {273: 279, 324: 325}  # strip / tile offsets -> their byte counts
-
-
-def _tiff_layout(path: str, expected: int) -> DataLayout:
-    """Every image directory, every value it points to, and every strip or tile must lie in
-    the file (read by seeking: a TIFF may be large)."""
-    size = os.path.getsize(path)
-    with open(path, "rb") as stream:
-
-        def read(offset: int, fmt: str):
-            stream.seek(offset)
-            raw = stream.read(struct.calcsize(fmt))
-            return struct.unpack(fmt, raw) if len(raw) == struct.calcsize(fmt) else None
-
-        endian = {b"II": "<", b"MM": ">"}.get(stream.read(2))
-        if endian is None:
-            return DataLayout(path, 0, None, 0, "not a TIFF file")
-        big = read(2, endian + "H") == (43,)
-        entry, count_fmt, word = (20, "Q", "Q") if big else (12, "H", "I")
-        word_size = struct.calcsize(word)
-        ifd, seen, needed = read(8 if big else 4, endian + word)[0], set(), 0
-        while ifd:
-            if ifd in seen or len(seen) > 1_000_000:
-                return DataLayout(path, 0, None, 0, "its image directories loop")
-            seen.add(ifd)
-            count = read(ifd, endian + count_fmt)
-            first = ifd + struct.calcsize(count_fmt)
-            if count is None or first + count[0] * entry + word_size > size:
-                return _cut(path, f"an image directory at byte {ifd} runs past its end")
-            lists = {}
-            for k in range(count[0]):
-                at = first + k * entry
-                tag, kind, number = read(at, endian + "HH" + word)
-                value_bytes = _TIFF_TYPE_BYTES.get(kind, 1) * number
-                where = at + 4 + word_size
-                if value_bytes > word_size:
-                    where = read(where, endian + word)[0]
-                    if where + value_bytes > size:
-                        return _cut(path, f"the values of TIFF tag {tag} lie past its end")
-                if kind in _TIFF_LIST_FORMATS and (
-                    tag in _TIFF_STRIPS or tag in _TIFF_STRIPS.values()
-                ):
-                    lists[tag] = read(where, endian + _TIFF_LIST_FORMATS[kind] * number)
-            for offsets, counts in _TIFF_STRIPS.items():
-                for start, length in zip(lists.get(offsets) or (), lists.get(counts) or ()):
-                    needed = max(needed, start + length)
-            ifd = read(first + count[0] * entry, endian + word)[0]
-    return DataLayout(path, 0, None, needed)
-
-
-def _cut(path: str, what: str) -> DataLayout:
-    return DataLayout(path, 0, None, 0, f"the file is truncated: {what}")
-
-
 def _jpeg_layout(path: str, expected: int) -> DataLayout | None:
     with open(path, "rb") as stream:
         data = stream.read()
@@ -140,12 +67,10 @@ HOOKS = (
     FormatHooks(io_names=("GiplImageIO",), extensions=("gipl", "gipl.gz"), data_layout=_gipl_layout),
     # DICOM's own knowledge (series, slices, GDCM) lives in sitkvtk.dicom.
     FormatHooks(io_names=("GDCMImageIO",), extensions=("dcm", "dicom")),
-    FormatHooks(io_names=("TIFFImageIO",), extensions=("tif", "tiff"), data_layout=_tiff_layout),
     FormatHooks(io_names=("PNGImageIO",), extensions=("png",)),
     FormatHooks(io_names=("JPEGImageIO",), extensions=("jpg", "jpeg"), data_layout=_jpeg_layout),
     FormatHooks(io_names=("BMPImageIO",), extensions=("bmp",), data_layout=_bmp_layout),
     FormatHooks(io_names=("VTKImageIO",), extensions=("vtk",), data_layout=_vtk_layout),
-    FormatHooks(io_names=("LSMImageIO",), extensions=("lsm",), data_layout=_tiff_layout),
     FormatHooks(io_names=("BioRadImageIO",), extensions=("pic",)),
     FormatHooks(io_names=("HDF5ImageIO",), extensions=("hdf5", "h5", "hdf", "he5")),
     FormatHooks(io_names=("StimulateImageIO",), extensions=("spr",)),

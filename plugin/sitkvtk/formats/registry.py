@@ -14,10 +14,10 @@ import struct
 import numpy as np
 import SimpleITK as sitk
 
-from . import metaimage, minc, mrc, nifti, nrrd, others
+from . import metaimage, minc, mrc, nifti, nrrd, others, tiff
 from .hooks import DataLayout, DirectLayout, FormatHooks
 
-_MODULES = (nifti, metaimage, nrrd, minc, mrc, others)
+_MODULES = (nifti, metaimage, nrrd, minc, mrc, tiff, others)
 
 REGISTRY: dict[str, FormatHooks] = {
     name: hooks for module in _MODULES for hooks in module.HOOKS for name in hooks.io_names
@@ -44,6 +44,30 @@ def check_before_simpleitk(path: str, io_name: str) -> None:
     check = hooks(io_name).check
     if check is not None:
         check(path)
+
+
+def explain(path: str, io_name: str) -> str | None:
+    """Why SimpleITK cannot read ``path``, in the words of its format (the one of ``io_name``,
+    or where no ImageIO took the file, those its name's extension belongs to); None where
+    the format module knows no more than SimpleITK said."""
+    if io_name:
+        candidates = [hooks(io_name)]
+    else:
+        lower = os.path.basename(path).lower()
+        candidates = [
+            entry for module in _MODULES for entry in module.HOOKS
+            if any(lower.endswith("." + ext) for ext in entry.extensions)
+        ]
+    for entry in candidates:
+        if entry.explain is None:
+            continue
+        try:
+            reason = entry.explain(path)
+        except (OSError, ValueError, struct.error):
+            reason = None
+        if reason:
+            return reason
+    return None
 
 
 def simpleitk_file_name(path: str, io_name: str):
