@@ -141,12 +141,13 @@ def test_multiframe_file(tmp_path, kind):
                         spacing=(DX, DY, DZ), enhanced=kind != "rtdose",
                         modality="RTDOSE" if kind == "rtdose" else "MR")
     image = read_strict(path)
-    check_grid(image, dicomgen.slice_positions(ORIGIN, R, DZ, SHAPE[0]), volume)
+    expected = volume * 0.5 if kind == "rtdose" else volume  # DoseGridScaling applied: Gy
+    check_grid(image, dicomgen.slice_positions(ORIGIN, R, DZ, SHAPE[0]), expected)
     assert field(image, "DICOM_Modality") == ("RTDOSE" if kind == "rtdose" else "MR")
-    if kind == "rtdose":  # SimpleITK does not scale dose: the factor is passed on
+    if kind == "rtdose":
         assert float(field(image, "DICOM_DoseGridScaling")) == 0.5
     # The same file in a folder is found and read the same way.
-    check_grid(read_strict(tmp_path), dicomgen.slice_positions(ORIGIN, R, DZ, SHAPE[0]), volume)
+    check_grid(read_strict(tmp_path), dicomgen.slice_positions(ORIGIN, R, DZ, SHAPE[0]), expected)
 
 
 @pytest.mark.parametrize("photometric", ["RGB", "YBR_FULL"])

@@ -32,6 +32,16 @@ def flip_lps_ras(origin, direction):
     return origin, direction
 
 
+def positive_spacing(spacing, direction) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The same grid with every negative spacing made positive by negating its direction
+    column: (spacing, row-major direction). SimpleITK's header read of some enhanced DICOM
+    gives z spacing -10 along +z where its full read gives +10 along -z."""
+    dim = len(spacing)
+    signs = np.where(np.asarray(spacing, dtype=float) < 0, -1.0, 1.0)
+    matrix = np.reshape(np.asarray(direction, dtype=float), (dim, dim)) * signs
+    return tuple(float(s) for s in np.abs(spacing)), tuple(matrix.ravel().tolist())
+
+
 def index_to_world(spacing, direction) -> np.ndarray:
     """(3, 3) matrix taking an index step to a world step: ``direction @ diag(spacing)``."""
     return np.asarray(direction, dtype=float) @ np.diag(np.asarray(spacing, dtype=float))

@@ -39,6 +39,25 @@ def frame_layout(info: DicomFile) -> tuple[int, int, int, int]:
             int(info.number("SamplesPerPixel", 1)), int(info.number("BitsAllocated", 0)))
 
 
+def declared_frames(info: DicomFile) -> int:
+    """Frames the header says the file holds: NumberOfFrames, else one per
+    GridFrameOffsetVector entry (RT dose files without NumberOfFrames exist), else 1."""
+    count = int(info.number("NumberOfFrames", 0))
+    if count < 1:
+        count = len(info.numbers("GridFrameOffsetVector") or [1])
+    return count
+
+
+def holds_frames(info: DicomFile) -> bool:
+    """Whether the file is multi-frame by its header, or by its native pixel data's length."""
+    if declared_frames(info) > 1:
+        return True
+    if info.data_length is None or info.transfer_syntax == RLE or not can_decode(info):
+        return False
+    rows, columns, samples, bits = frame_layout(info)
+    return info.data_length * 8 >= 2 * rows * columns * samples * bits > 0
+
+
 def frames_held(info: DicomFile) -> int | None:
     """How many whole frames the pixel data holds, or None if that is not a whole number.
 

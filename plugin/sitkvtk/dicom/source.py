@@ -19,11 +19,14 @@ import warnings
 import numpy as np
 
 from ..errors import ReadError
+from ..geometry import positive_spacing
 from ..header import ImageHeader
 from ..sources.checks import check_data_fits
 from ..sources.file import FileSource
 from .charset import decoded_metadata
 from .checks import check_file, check_path
+from .decode import holds_frames
+from .frames import DicomFramesSource, reads_itself
 from .gdcm import decode_slice
 from .parse import GDCM_KEYS, DicomFile, native_layout, parse, read_native
 from .series import DicomWarning, header_of, pixel_type, plan_series, scan_folder
@@ -51,6 +54,10 @@ class DicomFileSource(FileSource):
         if self._header is None:
             check_path(self.path)  # before GDCM sees it: sizes, frames, inputs that hang GDCM
             header = FileSource.header.fget(self)
+            # GDCM's header read of some enhanced objects: z spacing -10 along +z (its full
+            # read: +10 along -z). The same grid, with the spacing the checks accept.
+            spacing, direction = positive_spacing(header.spacing, header.direction)
+            header = dataclasses.replace(header, spacing=spacing, direction=direction)
             header = dataclasses.replace(header, metadata=decoded_metadata(header.metadata))
             meta = dict(header.metadata)
             for key, value in header.metadata.items():
@@ -84,7 +91,7 @@ class DicomSeriesSource:
         self._delegate: DicomFileSource | None = None
         self._header: ImageHeader | None = None
         self._checked: dict[tuple, bool] = {}
-        if any(f.number("NumberOfFrames", 1) > 1 for f in files):
+        if any(holds_frames(f) for f in files):
             self._open_multiframe(files, anchor)
             return
         # One plan per time step; the steps hold the same positions, so the same grid.
@@ -96,7 +103,7 @@ class DicomSeriesSource:
         if len(files) > 1:
             warnings.warn(f"series {self.series_id}: {len(files)} multi-frame files; "
                           f"reading {chosen.path} only", DicomWarning, stacklevel=3)
-        self._delegate = DicomFileSource(chosen.path)
+        self._delegate = _file_source(chosen)
 
     def descriptions(self) -> list[str]:
         """One short text per series, in :attr:`series_ids` order."""
@@ -192,6 +199,11 @@ def open_dicom(path: str, series_id: str | None = None, whole_series: bool = Tru
     if info is None:
         check_path(path)  # SimpleITK reads it next: refuse what hangs GDCM first
         return None
-    if info.number("NumberOfFrames", 1) > 1 or not whole_series:
-        return DicomFileSource(path)
+    if holds_frames(info) or not whole_series:
+        return _file_source(info)
     return DicomSeriesSource(path, series_id, anchor=info)
+
+
+def _file_source(info: DicomFile):
+    """One file: sitkvtk's own frames source where SimpleITK would get it wrong, else SimpleITK."""
+    return DicomFramesSource(info) if reads_itself(info) else DicomFileSource(info.path)
