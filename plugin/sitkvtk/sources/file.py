@@ -38,14 +38,15 @@ def read_header(path: str | os.PathLike) -> ImageHeader:
     except RuntimeError:
         io_name = ""
     if not io_name:
-        raise ReadError(path, "not an image format SimpleITK can read (unknown format)")
+        raise ReadError(path, registry.explain(path, "") or "not an image format SimpleITK can read (unknown format)")
     registry.check_before_simpleitk(path, io_name)
     with registry.simpleitk_file_name(path, io_name) as name:
         reader.SetFileName(name)
         try:
             reader.ReadImageInformation()
         except RuntimeError as error:
-            raise ReadError(path, f"cannot read the header ({itk_reason(error)})") from None
+            reason = registry.explain(path, io_name) or f"cannot read the header ({itk_reason(error)})"
+            raise ReadError(path, reason) from None
     pixel_id = reader.GetPixelID()
     if pixel_id not in COMPONENT_DTYPES:
         raise ReadError(path, f"unsupported pixel type {reader.GetPixelIDValue()}")
