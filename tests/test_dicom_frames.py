@@ -115,3 +115,14 @@ def test_enhanced_ct_frames_against_the_normal(tmp_path, step):
     for k in range(SHAPE[0]):
         np.testing.assert_allclose(vtk_world(image, (0, 0, k)), positions[k], atol=1e-5)
         np.testing.assert_array_equal(vtk_values(image)[k], volume[k])
+
+
+def test_gdcm_failure_is_named_not_unknown_format(tmp_path):
+    """A deflated dose without NumberOfFrames: sitkvtk cannot count its frames, GDCM throws
+    'invalid logic behavior'; the error says that, not "unknown format"."""
+    _dose(tmp_path / "dose.dcm", np.arange(5) * DZ, frames=False)
+    ds = pydicom.dcmread(tmp_path / "dose.dcm")
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.DeflatedExplicitVRLittleEndian
+    ds.save_as(tmp_path / "dose.dcm", enforce_file_format=True)
+    with pytest.raises(sitkvtk.ReadError, match="no NumberOfFrames, though GridFrameOffsetVector lists 5 frames"):
+        sitkvtk.read(tmp_path / "dose.dcm")

@@ -18,16 +18,16 @@ import warnings
 
 import numpy as np
 
-from ..errors import ReadError
+from ..errors import ReadError, itk_reason
 from ..geometry import positive_spacing
 from ..header import ImageHeader
 from ..sources.checks import check_data_fits
 from ..sources.file import FileSource
 from .charset import decoded_metadata
 from .checks import check_file, check_path
-from .decode import holds_frames
+from .decode import declared_frames, holds_frames
 from .frames import DicomFramesSource, reads_itself
-from .gdcm import decode_slice
+from .gdcm import decode_slice, gdcm_reader
 from .parse import GDCM_KEYS, DicomFile, native_layout, parse, read_native
 from .series import DicomWarning, header_of, pixel_type, plan_series, scan_folder
 from .stacks import describe, frames, resolve, split_series, stack_of_file, with_time_steps
@@ -53,7 +53,10 @@ class DicomFileSource(FileSource):
     def header(self) -> ImageHeader:
         if self._header is None:
             check_path(self.path)  # before GDCM sees it: sizes, frames, inputs that hang GDCM
-            header = FileSource.header.fget(self)
+            try:
+                header = FileSource.header.fget(self)
+            except ReadError as error:
+                raise ReadError(self.path, gdcm_failure(self.path) or error.reason) from None
             # GDCM's header read of some enhanced objects: z spacing -10 along +z (its full
             # read: +10 along -z). The same grid, with the spacing the checks accept.
             spacing, direction = positive_spacing(header.spacing, header.direction)
@@ -202,6 +205,30 @@ def open_dicom(path: str, series_id: str | None = None, whole_series: bool = Tru
     if holds_frames(info) or not whole_series:
         return _file_source(info)
     return DicomSeriesSource(path, series_id, anchor=info)
+
+
+def gdcm_failure(path: str) -> str | None:
+    """What GDCM says about a DICOM file SimpleITK would only call an "unknown format".
+
+    SimpleITK picks no ImageIO when GDCM throws while probing the file; asked directly,
+    GDCM gives its reason. Its "invalid logic behavior" is an assertion on a header it
+    finds inconsistent, most often a multi-frame object without a usable NumberOfFrames.
+    """
+    reader = gdcm_reader(path)
+    try:
+        reader.ReadImageInformation()
+    except RuntimeError as error:
+        reason = itk_reason(error)
+        if "invalid logic behavior" in reason.lower():
+            info = parse(path)
+            if info is not None and "NumberOfFrames" not in info.tags and declared_frames(info) > 1:
+                return (f"no NumberOfFrames, though GridFrameOffsetVector lists {declared_frames(info)} "
+                        "frames: GDCM fails on it ('invalid logic behavior'), and sitkvtk counts frames "
+                        f"itself only in uncompressed or RLE data (this is {info.transfer_syntax})")
+            return ("GDCM cannot read its header: an inconsistent header (GDCM's 'invalid logic "
+                    "behavior'; a missing or wrong NumberOfFrames causes it)")
+        return f"GDCM cannot read its header ({reason})"
+    return None
 
 
 def _file_source(info: DicomFile):
