@@ -154,12 +154,16 @@ def _fragments(info: DicomFile) -> list[tuple[int, int]]:
 
 def _rle_frame(info, fragment, rows, columns, samples, bits) -> np.ndarray:
     data = _read(info, *fragment)
+    if len(data) < 64:
+        raise ReadError(info.path, "RLE frame shorter than its 64-byte header")
     count = struct.unpack_from("<I", data, 0)[0]
     planes = samples * bits // 8
     if count != planes:
         raise ReadError(info.path, f"RLE frame has {count} segments, expected {planes}")
     offsets = list(struct.unpack_from("<15I", data, 4)[:count]) + [len(data)]
     size = rows * columns
+    if size > 64 * len(data):  # a 2-byte run gives at most 128 bytes: Rows/Columns lie
+        raise ReadError(info.path, f"RLE frame of {len(data)} bytes cannot hold {columns}x{rows} pixels")
     out = np.empty((samples, bits // 8, size), np.uint8)
     for n in range(count):
         segment = _unpack_bits(data[offsets[n]:offsets[n + 1]], size)
