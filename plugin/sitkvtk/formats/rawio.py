@@ -2,8 +2,9 @@
 
 - Text headers (MetaImage, NRRD) read as Latin-1 up to a limit.
 - gzip streams: their trailer size, and an inflate that counts without keeping.
-- Direct reads: a whole volume into one ``np.empty`` buffer (read or inflated), or a
-  box copied out of a memory map (only its pages are read). Used where a format module
+- Direct reads: a whole volume into one ``np.empty`` buffer (read or inflated), a box
+  copied out of a memory map (only its pages are read), or a box of a compressed file
+  inflated from the nearest checkpoint (:mod:`.gzindex`). Used where a format module
   says the file stores voxels exactly as SimpleITK returns them
   (:class:`~.hooks.DirectLayout`).
 """
@@ -118,6 +119,31 @@ def read_volume(header, layout: DirectLayout, step: int) -> np.ndarray:
     if not layout.dtype.isnative:
         out.byteswap(inplace=True)
     return out
+
+
+def read_inflated_box(header, layout: DirectLayout, start, size, step: int,
+                      read_into: Callable[[int, memoryview], int]) -> np.ndarray:
+    """Voxels ``start .. start + size`` (x, y, z) of volume ``step`` of a compressed file, as a
+    new (z, y, x[, c]) array: the box's z slab is inflated by ``read_into(offset, target)``
+    (a :class:`~.gzindex.GzipIndex`), then cut to the box."""
+    nx, ny, _nz = header.volume_size
+    (x0, y0, z0), (sx, sy, sz) = start, size
+    tail = (layout.components,) if layout.components > 1 else ()
+    slab = np.empty((sz, ny, nx) + tail, dtype=layout.dtype.newbyteorder("="))
+    target = memoryview(slab.reshape(-1).view(np.uint8))
+    slice_bytes = layout.volume_bytes // max(_nz, 1)
+    offset = layout.offset + step * layout.volume_bytes + z0 * slice_bytes
+    try:
+        filled = read_into(offset, target)
+    except OSError as error:
+        raise ReadError(header.path, f"cannot read the voxels ({error})") from None
+    if filled < target.nbytes:
+        raise ReadError(header.path, "the file is truncated: its compressed data ends before the voxels do")
+    if not layout.dtype.isnative:
+        slab.byteswap(inplace=True)
+    if (sx, sy) == (nx, ny):
+        return slab
+    return np.ascontiguousarray(slab[:, y0 : y0 + sy, x0 : x0 + sx])
 
 
 def read_box(header, layout: DirectLayout, start, size, step: int) -> np.ndarray:

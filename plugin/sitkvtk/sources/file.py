@@ -14,6 +14,7 @@ import SimpleITK as sitk
 
 from ..errors import ReadError, itk_reason
 from ..formats import rawio, registry
+from ..formats.gzindex import GzipIndex
 from ..header import ImageHeader
 from ..pixeltypes import COMPONENT_DTYPES
 from .checks import check_data_fits, check_path
@@ -83,7 +84,9 @@ class FileSource:
     """One image file, read through ``ImageFileReader`` (streamed where the format allows).
 
     The header, the check that the file holds its voxels, and where its voxels lie are
-    worked out once per source: the reader opens a new source when the file changes.
+    worked out once per source: the reader opens a new source when the file changes. Boxes
+    of a compressed file come from inflate checkpoints kept with the source (bounded; they
+    are dropped when the file changes).
     """
 
     def __init__(self, path: str):
@@ -91,6 +94,7 @@ class FileSource:
         self._header: ImageHeader | None = None
         self._fits = False
         self._direct = _UNKNOWN
+        self._index: GzipIndex | None = None  # checkpoints into a compressed file, made on first use
 
     @property
     def header(self) -> ImageHeader:
@@ -123,6 +127,10 @@ class FileSource:
                 return volume
             if not whole and not layout.compressed:
                 return rawio.read_box(header, layout, start, size, step)
+            if not whole:  # inflated from the nearest checkpoint, not from the start
+                if self._index is None:
+                    self._index = GzipIndex(layout.path)
+                return rawio.read_inflated_box(header, layout, start, size, step, self._index.read_into)
         return self._read_with_simpleitk(header, list(start), list(size), step, progress)
 
     def _read_with_simpleitk(self, header: ImageHeader, start, size, step, progress) -> sitk.Image:
