@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
 
 import numpy as np
 import pytest
@@ -12,8 +19,9 @@ from vtkmodules.vtkIOImage import vtkPNGReader
 from vtkmodules.vtkIOXML import vtkXMLImageDataReader
 
 import sitkvtk
+from dicomgen import slice_positions, write_series
 from sitkvtk.cli import main
-from synthetic import corners, oblique_image, sitk_world, vtk_values, vtk_world
+from synthetic import ORIGIN_3D, SPACING_3D, corners, oblique_image, rotation_3d, sitk_world, vtk_values, vtk_world
 
 
 def test_info_of_the_sample(capsys):
@@ -119,3 +127,61 @@ def test_render_the_sample_to_a_png(tmp_path):
     assert len(np.unique(pixels[:, :3], axis=0)) > 50
     grey = (np.ptp(pixels[:, :3], axis=1) < 8) & (pixels[:, 0] > 60)
     assert grey.sum() > 500
+
+
+def test_info_json_is_the_header_for_scripts(tmp_path, capsys):
+    path = str(tmp_path / "a.nrrd")
+    image = oblique_image(np.uint16, 3)
+    image.SetMetaData("note", "kept")
+    sitk.WriteImage(image, path)
+    assert main(["info", "--json", "--ras", path]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["file"] == path and facts["format"] == "NrrdImageIO"
+    assert facts["size"] == [5, 4, 3] and facts["components"] == 1 and facts["time_steps"] == 1
+    assert facts["coordinate_system"] == "RAS"
+    # origin + direction from the values written, turned to RAS (x and y negated)
+    np.testing.assert_allclose(facts["origin"], np.multiply(ORIGIN_3D, [-1, -1, 1]), atol=1e-9)
+    np.testing.assert_allclose(facts["direction"], np.diag([-1, -1, 1]) @ rotation_3d(), atol=1e-6)
+    np.testing.assert_allclose(facts["spacing"], SPACING_3D)
+    assert facts["metadata"]["note"] == "kept"
+
+
+def _convert_dicom_folder(tmp_path, stderr_on_a_terminal: bool) -> tuple[bytes, bytes]:
+    """``sitkvtk convert`` of a 40-slice DICOM folder in a child; (stdout, what stderr got)."""
+    folder = tmp_path / "dicom"
+    volume = np.arange(40 * 16 * 16, dtype=np.int16).reshape(40, 16, 16)
+    write_series(folder, volume, spacing_xy=(0.8, 0.9), direction=rotation_3d(),
+                 positions=slice_positions((10, -20, 30), rotation_3d(), 2.5, 40))
+    command = [sys.executable, "-m", "sitkvtk.cli", "convert", str(folder), str(tmp_path / "out.nii")]
+    if not stderr_on_a_terminal:
+        done = subprocess.run(command, capture_output=True, timeout=120)
+        return done.stdout, done.stderr
+    terminal, child_side = pty.openpty()
+    fcntl.ioctl(child_side, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns, as a window has
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=child_side)
+    os.close(child_side)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the child closed it
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(terminal)
+    out, _ = child.communicate(timeout=120)
+    return out, seen
+
+
+def test_convert_of_a_dicom_folder_shows_a_progress_bar_on_a_terminal(tmp_path):
+    out, terminal = _convert_dicom_folder(tmp_path, stderr_on_a_terminal=True)
+    assert b"wrote" in out
+    assert b"scanning" in terminal and b"file" in terminal  # the folder scan, counted in files
+    assert b"reading" in terminal and b"%|" in terminal  # the voxels, in per cent
+
+
+def test_convert_shows_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
+    out, err = _convert_dicom_folder(tmp_path, stderr_on_a_terminal=False)
+    assert b"wrote" in out
+    assert err == b""

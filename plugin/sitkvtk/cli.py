@@ -8,6 +8,7 @@ import json
 import os
 import sys
 
+from . import progress
 from .errors import ReadError
 from .sample import sample_path
 
@@ -49,19 +50,52 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    bar = _Bar()
     try:
-        if args.command == "info":
-            return _info(args.path or str(sample_path()), "RAS" if args.ras else "LPS", args.json)
-        if args.command == "convert":
-            return _convert(args.input, args.output, args.force)
-        if args.command == "render":
-            return _render(args.path or str(sample_path()), args.output, tuple(args.size))
-        if args.command == "paraview":
-            return _paraview(args.action, args.pvpython)
+        with progress.listening(bar):
+            if args.command == "info":
+                return _info(args.path or str(sample_path()), "RAS" if args.ras else "LPS", args.json)
+            if args.command == "convert":
+                return _convert(args.input, args.output, args.force, bar)
+            if args.command == "render":
+                return _render(args.path or str(sample_path()), args.output, tuple(args.size), bar)
+            if args.command == "paraview":
+                return _paraview(args.action, args.pvpython)
     except (ReadError, OSError, ValueError) as error:
+        bar.close()
         print(f"sitkvtk {args.command}: {error}", file=sys.stderr)
         return 1
+    finally:
+        bar.close()
     return 2
+
+
+class _Bar:
+    """One tqdm bar on stderr per phase ("scanning" a DICOM folder, "reading"); tqdm shows
+    nothing when stderr is not a terminal. A ``progress`` listener, and a VTK observer."""
+
+    def __init__(self):
+        self._bar = None
+        self._what = None
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if what != self._what:
+            from tqdm import tqdm
+
+            self.close()
+            unit = "%" if what == "reading" else "file"
+            self._bar = tqdm(total=total, desc=what, unit=unit, file=sys.stderr, disable=None, leave=False)
+            self._what = what
+        self._bar.update(done - self._bar.n)
+
+    def observe(self, caller, _event) -> None:
+        """VTK's ProgressEvent of a reader."""
+        self("reading", round(100 * caller.GetProgress()), 100)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        self._bar = self._what = None
 
 
 def _info(path: str, coordinate_system: str, as_json: bool = False) -> int:
@@ -106,25 +140,40 @@ def _info(path: str, coordinate_system: str, as_json: bool = False) -> int:
     return 0
 
 
-def _convert(source: str, target: str, force: bool) -> int:
+def _convert(source: str, target: str, force: bool, bar: _Bar) -> int:
     # checked before reading, so a refusal costs nothing
     if os.path.lexists(target) and not force:
         raise OSError(f"{target}: exists; use --force to overwrite")
-    from .api import read, write
-    from .sources.file import read_header
+    from vtkmodules.vtkCommonCore import vtkCommand
 
-    steps = read_header(source).time_steps
-    if steps > 1:
-        raise ValueError(f"{source}: has {steps} time steps; convert writes one 3-D volume")
-    write(read(source), target, force=force)
+    from .api import write
+    from .reader import SimpleITKReader
+
+    reader = SimpleITKReader()
+    reader.SetFileName(source)
+    reader.SetReportErrors(False)  # the exception says it, once
+    executive = reader.GetExecutive()
+    executive.AddObserver(vtkCommand.ErrorEvent, lambda *_: None)
+    reader.UpdateInformation()
+    if reader.last_error is None:
+        steps = len(reader.GetTimeStepValues() or ())
+        if steps > 1:
+            raise ValueError(f"{source}: has {steps} time steps; convert writes one 3-D volume")
+        reader.AddObserver(vtkCommand.ProgressEvent, bar.observe)
+        reader.Update()
+    if reader.last_error is not None:
+        raise reader.last_error
+    bar.close()
+    write(reader.GetOutputDataObject(0), target, force=force)
     print(f"wrote {target}")
     return 0
 
 
-def _render(path: str, output: str, size: tuple[int, int]) -> int:
+def _render(path: str, output: str, size: tuple[int, int], bar: _Bar) -> int:
     from .render import render_slices
 
-    render_slices(path, output, size)
+    render_slices(path, output, size, progress=bar.observe)
+    bar.close()
     print(f"wrote {os.path.abspath(output)}")
     return 0
 

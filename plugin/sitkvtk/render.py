@@ -48,10 +48,13 @@ def _box_outline(image) -> vtkPolyData:
     return poly
 
 
-def render_slices(path: str, output: str, size: tuple[int, int] = (900, 700)) -> None:
-    """Render the three centre slices of ``path`` (and its oriented outline) to PNG ``output``."""
+def render_slices(path: str, output: str, size: tuple[int, int] = (900, 700), progress=None) -> None:
+    """Render the three centre slices of ``path`` (and its oriented outline) to PNG ``output``;
+    ``progress`` observes the reader's VTK ProgressEvent."""
     reader = SimpleITKReader()
     reader.SetFileName(path)
+    if progress is not None:
+        reader.AddObserver("ProgressEvent", progress)
     reader.Update()
     if reader.last_error is not None:
         raise reader.last_error
