@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import ReadError
 from ..header import ImageHeader
 from ..pixeltypes import pixel_id, widest
+from ..progress import report
 from .checks import placeable
 from .gdcm import header_with_gdcm, pixel_type_of
 from .parse import DicomFile, parse
@@ -54,7 +55,8 @@ def scan_folder(folder: str) -> dict[str, list[DicomFile]]:
         names = sorted(os.listdir(folder))
     except OSError as error:
         raise ReadError(folder, f"cannot list the folder ({error.strerror})") from None
-    for name in names:
+    for done, name in enumerate(names, 1):
+        report("scanning", done, len(names))
         path = os.path.join(folder, name)
         if not os.path.isfile(path):
             continue
