@@ -77,7 +77,7 @@ def _check_against_mrcfile(image, path):
 
 
 @pytest.mark.parametrize("axes", list(itertools.permutations((1, 2, 3))))
-@pytest.mark.parametrize("dtype", [np.int16, np.float32])
+@pytest.mark.parametrize("dtype", [np.int16, np.uint16, np.float32])
 def test_axis_order_and_start_as_mrcfile_means_them(tmp_path, axes, dtype):
     path = _write(tmp_path / "map.mrc", axes, dtype)
     image = sitkvtk.read(path)
