@@ -172,17 +172,36 @@ def test_nifti_and_minc_land_where_nibabel_puts_them(tmp_path):
                                    err_msg=path)
 
 
-def test_a_dicom_folder_and_file(tmp_path):
+def test_a_dicom_folder_a_file_and_a_bare_name(tmp_path):
     volume, positions, paths = dicomcase.make_series(tmp_path / "series")
+    # A second, shorter series in the same folder, read when asked for by its UID.
+    small = (index_values((3,) + volume.shape[1:], 1, np.int16) + 5000).astype(np.int16)
+    uid = "1.2.826.0.1.3680043.8.498.77"
+    for path in dicomcase.make_series(tmp_path / "other", volume=small, series_uid=uid)[2]:
+        os.rename(path, tmp_path / "series" / ("other_" + os.path.basename(path)))
+    (tmp_path / "bare").mkdir()
+    bare = str(tmp_path / "bare" / "IM0003")  # DICOM files often have no extension
+    with open(paths[3], "rb") as stream, open(bare, "wb") as copy:
+        copy.write(stream.read())
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("no images here")
     code = f"""
     for key, path, options in [("folder", {str(tmp_path / "series")!r}, {{}}),
                                ("file", {paths[3]!r}, {{}}),
-                               ("alone", {paths[3]!r}, {{"whole_series": False}})]:
+                               ("alone", {paths[3]!r}, {{"whole_series": False}}),
+                               ("bare", {bare!r}, {{}}),
+                               ("small", {str(tmp_path / "series")!r}, {{"series_id": {uid!r}}})]:
         mesh = pv.read(path, **options)
         results[key + ":points"] = np.asarray(mesh.points)
         results[key + ":values"] = np.asarray(mesh.active_scalars)
         results[key + ":dims"] = np.array(mesh.dimensions)
-    results["reader"] = np.array(type(pv.get_reader({str(tmp_path / "series")!r})).__name__)
+    reader = pv.get_reader({str(tmp_path / "series")!r})
+    results["reader"] = np.array(type(reader).__name__)
+    results["series_ids"] = np.array(reader.series_ids)
+    try:
+        pv.read({str(tmp_path / "notes")!r})
+    except OSError as error:
+        results["not_dicom"] = np.array(f"{{type(error).__name__}}: {{error}}")
     """
     got = _run_child(tmp_path, code)
     nz, ny, nx = volume.shape
@@ -194,10 +213,16 @@ def test_a_dicom_folder_and_file(tmp_path):
         assert tuple(got[key + ":dims"]) == (nx, ny, nz)
         np.testing.assert_allclose(got[key + ":points"], expected, atol=1e-4)
         np.testing.assert_array_equal(got[key + ":values"], volume.ravel())
-    assert tuple(got["alone:dims"]) == (nx, ny, 1)
-    np.testing.assert_allclose(got["alone:points"], expected[k == 3], atol=1e-4)
-    np.testing.assert_array_equal(got["alone:values"], volume[3].ravel())
+    for key in ("alone", "bare"):
+        assert tuple(got[key + ":dims"]) == (nx, ny, 1)
+        np.testing.assert_allclose(got[key + ":points"], expected[k == 3], atol=1e-4)
+        np.testing.assert_array_equal(got[key + ":values"], volume[3].ravel())
+    assert tuple(got["small:dims"]) == (nx, ny, 3)
+    np.testing.assert_allclose(got["small:points"], expected[k < 3], atol=1e-4)
+    np.testing.assert_array_equal(got["small:values"], small.ravel())
     assert str(got["reader"]) == "SimpleITKImageReader"
+    assert len(got["series_ids"]) == 2 and got["series_ids"][1] == uid
+    assert str(got["not_dicom"]).startswith(f"ReadError: {tmp_path / 'notes'}: ")
 
 
 def test_time_steps_of_a_4d_file_read_one_volume_each(tmp_path):
@@ -261,6 +286,17 @@ def test_reader_object_keywords_progress_errors_zero_copy(tmp_path):
         results["error_type"] = np.array(type(error).__name__)
         results["error_is_oserror"] = np.array(isinstance(error, OSError))
         results["error"] = np.array(str(error))
+    broken = pv.get_reader(path)  # a fault sitkvtk did not describe: still an error, never an empty image
+    broken.reader.ReadImage = lambda *args: 1 / 0
+    try:
+        broken.read()
+    except OSError as error:
+        results["fault"] = np.array(f"{{type(error).__name__}}: {{error}}")
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:  # PyVista's error observer saw nothing
+        warnings.simplefilter("always")
+        pv.read(path)
+    results["warnings"] = np.array([str(w.message) for w in caught], dtype=str)
     registered = {{r.extension: r for r in pv.registered_readers()}}
     results["override"] = np.array(registered[".nii.gz"].override)
     results["source"] = np.array(registered[".nii.gz"].source)
@@ -274,6 +310,8 @@ def test_reader_object_keywords_progress_errors_zero_copy(tmp_path):
     assert bool(got["same_buffer"])  # PyVista's ImageData holds the reader's voxels, not a copy
     assert str(got["error_type"]) == "ReadError" and bool(got["error_is_oserror"])
     assert str(got["error"]).startswith(f"{cut}: ") and "truncated" in str(got["error"])
+    assert str(got["fault"]).startswith(f"ReadError: {path}: the pipeline failed")
+    assert list(got["warnings"]) == []
     assert bool(got["override"])
     assert str(got["source"]) == "sitkvtk.pyvista_io:SimpleITKImageReader"
     assert str(got["png_reader"]) == "PNGReader"

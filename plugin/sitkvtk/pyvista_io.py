@@ -14,6 +14,7 @@ import pyvista
 from vtkmodules.vtkCommonCore import vtkCommand
 from vtkmodules.vtkCommonExecutionModel import vtkStreamingDemandDrivenPipeline
 
+from .errors import ReadError
 from .reader import SimpleITKReader
 
 __all__ = ["SimpleITKImageReader", "save"]
@@ -98,10 +99,13 @@ class SimpleITKImageReader(pyvista.BaseReader["ImageData"], pyvista.TimeReader):
             self.reader.GetOutputInformation(0).Set(_SDDP.UPDATE_TIME_STEP(), self._active_time_value)
         try:
             image = super().read(validate=validate)
-        except RuntimeError:  # PyVista's own report of the failed update, when it makes one
+        except RuntimeError as error:  # PyVista's own report of a failed update
             self._raise_error()
-            raise
+            detail = [line.strip() for line in str(error).splitlines() if line.strip()][-1:]
+            raise ReadError(self.path, f"the pipeline failed ({''.join(detail)})") from error
         self._raise_error()
+        if image.n_points == 0:  # a failure no ReadError described: never empty data
+            raise ReadError(self.path, "the pipeline failed (see VTK's error output)")
         return image
 
     # -- reader attributes ----------------------------------------------------------
