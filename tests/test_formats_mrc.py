@@ -20,6 +20,7 @@ import SimpleITK as sitk
 import sitkvtk
 from sitkvtk.formats import mrc
 from sitkvtk.reader import SimpleITKReader
+from sitkvtk.sources.file import read_header
 from synthetic import vtk_values, vtk_world
 
 COUNTS = (5, 4, 3)  # columns, rows, sections
@@ -175,3 +176,11 @@ def test_header_faults_are_named(tmp_path):
     path.write_bytes(bytes(range(256)) * 8)
     with pytest.raises(sitkvtk.ReadError, match="not an MRC map: no 'MAP ' stamp"):
         sitkvtk.read(str(path))
+
+
+def test_notes_say_what_was_applied(tmp_path):
+    metadata = read_header(_write(tmp_path / "map.mrc", (3, 1, 2))).metadata
+    if not mrc.simpleitk_mrc().applies_axis_order:
+        assert "columns along z, rows along x, sections along y" in metadata["MRC_axis_order"]
+    if not mrc.simpleitk_mrc().applies_start:
+        assert "-3, 2, 1" in metadata["MRC_origin"]

@@ -188,6 +188,24 @@ def fix_header(header):
     return header
 
 
+def notes(path: str, metadata: dict, header) -> dict[str, str]:
+    """What sitkvtk applied that this SimpleITK does not, for ``sitkvtk info`` and ParaView."""
+    mrc = read_mrc_header(path)
+    if mrc is None:
+        return {}
+    probe = simpleitk_mrc() if mrc.permuted or mrc.placed_by_start else None
+    found = {}
+    if mrc.permuted and not probe.applies_axis_order:
+        parts = zip(("columns", "rows", "sections"), mrc.world_axes)
+        names = ", ".join(f"{part} along {'xyz'[axis]}" for part, axis in parts)
+        axes = ", ".join(map(str, mrc.axes))
+        found["MRC_axis_order"] = f"MAPC, MAPR, MAPS = {axes}: {names}; voxels given along x, y, z"
+    if mrc.placed_by_start and not probe.applies_start:
+        starts = ", ".join(map(str, mrc.starts))
+        found["MRC_origin"] = f"NXSTART, NYSTART, NZSTART = {starts} x voxel size (ORIGIN zero: EMDB convention)"
+    return found
+
+
 def read_voxels(header, start, size, step: int = 0) -> np.ndarray | None:
     """Voxels ``start .. start + size`` (x, y, z) as a new (z, y, x[, c]) array, read here
     where SimpleITK would give them in the wrong order (or cannot read the file); else None.
@@ -235,6 +253,7 @@ HOOKS = (
         data_layout=data_layout,
         explain=explain,
         fix_header=fix_header,
+        notes=notes,
         read_voxels=read_voxels,
         file_name=simpleitk_file_name,
     ),
