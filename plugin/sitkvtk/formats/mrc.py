@@ -46,14 +46,14 @@ class SimpleITKMrc:
 
 
 def _probe_file(path: str, starts, axes=(2, 1, 3)) -> None:
-    """A 3 x 2 x 1 int16 map, columns along ``axes[0]``, 1 mm voxels, ORIGIN field zero."""
+    """A 3 x 2 x 1 int16 map, columns along ``axes[0]``, unit voxels, ORIGIN field zero."""
     counts = (3, 2, 1)
     sampling = [0, 0, 0]
     for count, axis in zip(counts, axes):
         sampling[axis - 1] = count
     header = bytearray(HEADER_BYTES)
     struct.pack_into("<10i", header, 0, *counts, 1, *starts, *sampling)
-    struct.pack_into("<3f", header, 40, *map(float, sampling))  # cell: 1 mm voxels
+    struct.pack_into("<3f", header, 40, *map(float, sampling))  # cell: unit voxels
     struct.pack_into("<3f", header, 52, 90.0, 90.0, 90.0)
     struct.pack_into("<3i", header, 64, *axes)
     header[208:212] = b"MAP "
@@ -64,7 +64,7 @@ def _probe_file(path: str, starts, axes=(2, 1, 3)) -> None:
 
 @functools.lru_cache(maxsize=1)
 def simpleitk_mrc() -> SimpleITKMrc:
-    """Probe this SimpleITK with two tiny maps it writes nowhere else (once per process)."""
+    """Probe this SimpleITK with two 6-voxel maps in a temporary folder (once per process)."""
     folder = tempfile.mkdtemp(prefix="sitkvtk-mrc-")
     try:
         placed = os.path.join(folder, "placed.mrc")
@@ -140,7 +140,6 @@ def explain(path: str) -> str | None:
         counts = ", ".join(map(str, mrc.counts))
         return f"NX, NY, NZ are {counts}: SimpleITK's MRC reader reads 1 to 65535 voxels along each axis"
     return None
-
 
 
 def data_layout(path: str, expected: int) -> DataLayout:
