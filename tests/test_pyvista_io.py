@@ -107,10 +107,11 @@ _ORIENTED = [
     ("image.nii", np.int16, 1, 3), ("image.nii.gz", np.float32, 1, 3), ("image.mha", np.uint8, 1, 3),
     ("meta.mhd", np.float64, 1, 3), ("image.nrrd", np.int32, 1, 3), ("detached.nhdr", np.uint16, 1, 3),
     ("image.hdf5", np.int16, 1, 3), ("vectors.nrrd", np.float32, 3, 3), ("slice.mha", np.int16, 1, 2),
-    ("pair.hdr", np.int16, 1, 3), ("pairgz.img.gz", np.int16, 1, 3),
+    ("pair.hdr", np.int16, 1, 3), ("pairgz.img.gz", np.int16, 1, 3), ("image.he5", np.float32, 1, 3),
 ]
 # No direction in these formats: off origin and anisotropic, axis-aligned.
-_AXIS_ALIGNED = [("image.gipl", np.int16), ("image.mrc", np.float32)]
+_AXIS_ALIGNED = [("image.gipl", np.int16), ("image.gipl.gz", np.float64), ("image.mrc", np.float32),
+                 ("image.rec", np.int16), ("image.lsm", np.uint8), ("image.pic", np.uint8)]
 
 
 def _folder(tmp_path, name):
