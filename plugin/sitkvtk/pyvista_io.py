@@ -1,6 +1,6 @@
 """sitkvtk for PyVista: the reader and the writer PyVista's registries load by sitkvtk's entry points.
 
-With PyVista >= 0.48 installed, ``pyvista.read("brain.nii.gz")`` reaches
+With PyVista >= 0.49 installed, ``pyvista.read("brain.nii.gz")`` reaches
 :class:`SimpleITKImageReader` and ``ImageData.save("x.nrrd")`` reaches :func:`save`, with no
 code in the user's script. Nothing in sitkvtk imports this module: without PyVista nothing
 changes. Which extensions go where is declared in pyproject.toml; the tables below say why.
