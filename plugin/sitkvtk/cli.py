@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("path", nargs="?", help="image file (default: the embedded sample)")
     render.add_argument("-o", "--output", default="sitkvtk-render.png", help="PNG to write")
     render.add_argument("--size", type=int, nargs=2, default=(900, 700), metavar=("W", "H"))
+    render.add_argument("--ras", action="store_true", help="world coordinates in RAS, not LPS")
 
     paraview = commands.add_parser("paraview", help="set ParaView up to load the SimpleITK plugin")
     actions = paraview.add_subparsers(dest="action", required=True)
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "convert":
                 return _convert(args.input, args.output, args.force, bar)
             if args.command == "render":
-                return _render(args.path or str(sample_path()), args.output, tuple(args.size), bar)
+                return _render(args.path or str(sample_path()), args.output, tuple(args.size), bar,
+                               "RAS" if args.ras else "LPS")
             if args.command == "paraview":
                 return _paraview(args.action, args.pvpython)
     except (ReadError, OSError, ValueError) as error:
@@ -169,11 +171,12 @@ def _convert(source: str, target: str, force: bool, bar: _Bar) -> int:
     return 0
 
 
-def _render(path: str, output: str, size: tuple[int, int], bar: _Bar) -> int:
+def _render(path: str, output: str, size: tuple[int, int], bar: _Bar, coordinate_system: str = "LPS") -> int:
     from .render import render_slices
 
-    render_slices(path, output, size, progress=bar.observe)
+    drawn = render_slices(path, output, size, progress=bar.observe, coordinate_system=coordinate_system)
     bar.close()
+    print(f"window {drawn['window']:g}, level {drawn['level']:g} (from the {drawn['window_from']})")
     print(f"wrote {os.path.abspath(output)}")
     return 0
 
