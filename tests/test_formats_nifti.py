@@ -293,3 +293,26 @@ def test_reads_the_file_asked_for_not_its_twin(tmp_path, asked, twin):
             f"x{twin.replace('hdr', 'img')}",
         }
     )
+
+
+def test_refusals_say_what_the_header_holds(tmp_path):
+    """Where SimpleITK refuses a file, the message names the field (not 'unknown format')."""
+    data = np.arange(24, dtype=np.int16).reshape(4, 3, 2)
+    nib.save(nib.Nifti2Image(data, np.eye(4)), str(tmp_path / "two.nii.gz"))
+    plain = str(tmp_path / "one.nii")
+    nib.save(nib.Nifti1Image(data, np.eye(4)), plain)
+    cases = {"two.nii.gz": "a NIfTI-2 file"}
+    for name, offset, value, words in [
+        ("datatype.nii", 70, 77, "datatype 77 is not a NIfTI-1 datatype"),
+        ("dims.nii", 40, 0, "dim[0] = 0: a NIfTI image has 1 to 7 dimensions"),
+        ("empty.nii", 42, 0, "dim[1] = 0: every axis needs at least one voxel"),
+    ]:
+        changed = bytearray(open(plain, "rb").read())
+        struct.pack_into("<h", changed, offset, value)
+        (tmp_path / name).write_bytes(bytes(changed))
+        cases[name] = words
+    for name, words in cases.items():
+        path = str(tmp_path / name)
+        with pytest.raises(sitkvtk.ReadError) as caught:
+            sitkvtk.read(path)
+        assert str(caught.value).startswith(f"{path}: {words}")

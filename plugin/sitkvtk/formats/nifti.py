@@ -19,6 +19,7 @@ import contextlib
 import gzip
 import math
 import os
+import struct
 import zlib
 
 import numpy as np
@@ -27,7 +28,7 @@ import SimpleITK as sitk
 from ..errors import ReadError
 from . import nifti_sform
 from .hooks import DataLayout, DirectLayout, FormatHooks
-from .nifti_header import FLOAT_TYPES, data_file, read_nifti_header
+from .nifti_header import DATATYPE_BYTES, DATATYPE_NAMES, FLOAT_TYPES, data_file, read_nifti_header
 from .nifti_notes import notes
 
 #: datatype -> (numpy type of a component, components) where the stored voxel is what
@@ -110,6 +111,31 @@ def check(path: str) -> None:
         raise ReadError(
             path, f"the header's qform holds non-finite values ({_floats(header.quatern + header.qoffset)})"
         )
+
+
+def explain(path: str) -> str | None:
+    """Why SimpleITK refused ``path``, where its header says (NIfTI-2, datatype, dims)."""
+    try:
+        with (gzip.open if path.lower().endswith(".gz") else open)(path, "rb") as stream:
+            start = stream.read(12)
+    except (OSError, EOFError, zlib.error):
+        return None
+    sizes = struct.unpack("<i", start[:4]) + struct.unpack(">i", start[:4]) if len(start) == 12 else ()
+    if 540 in sizes and start[4:7] in (b"n+2", b"ni2"):
+        return "a NIfTI-2 file: this SimpleITK's NIfTI reader opens NIfTI-1 and Analyze 7.5 only"
+    nifti = read_nifti_header(path)
+    if nifti is None:
+        return None
+    if nifti.datatype not in DATATYPE_BYTES:
+        return f"datatype {nifti.datatype} is not a NIfTI-1 datatype"
+    if not 1 <= nifti.ndim <= 7:
+        return f"dim[0] = {nifti.ndim}: a NIfTI image has 1 to 7 dimensions"
+    empty = [f"dim[{i}] = {nifti.dim[i]}" for i in range(1, nifti.ndim + 1) if nifti.dim[i] <= 0]
+    if empty:
+        return f"{', '.join(empty)}: every axis needs at least one voxel"
+    if nifti.datatype in (1536, 2048):
+        return f"{DATATYPE_NAMES[nifti.datatype]} voxels (datatype {nifti.datatype}), which SimpleITK does not read"
+    return None
 
 
 def _floats(values) -> str:
@@ -220,6 +246,7 @@ HOOKS = (
         io_names=("NiftiImageIO",),
         extensions=("nii", "nii.gz", "nia", "hdr", "img", "img.gz"),
         check=check,
+        explain=explain,
         fix_header=nifti_sform.fix_header,
         notes=_notes,
         data_layout=data_layout,
