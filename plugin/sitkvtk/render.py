@@ -181,6 +181,8 @@ def _overview(reader, image, window: float, level: float) -> vtkRenderer:
     camera.Elevation(25)
     camera.OrthogonalizeViewUp()
     renderer.ResetCamera()
+    camera.Dolly(1.3)  # ResetCamera leaves room for a sphere around the box; the box alone fills more
+    renderer.ResetCameraClippingRange()
     return renderer
 
 
