@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ReadError
 from .hooks import DataLayout, DirectLayout, FormatHooks
-from .rawio import int_or_zero, text_header, uncompressed_direct_layout
+from .rawio import int_or_zero, lines, text_header, uncompressed_direct_layout
 
 #: MetaIO indexes fixed arrays with NDims: a negative or large value crashes it.
 _MAX_DIMS = 10
@@ -25,7 +25,7 @@ _MET_TYPES = {
 def fields(text: str) -> dict[str, str]:
     """``Key = Value`` lines up to ElementDataFile (the last header line)."""
     found = {}
-    for line in text.splitlines():
+    for line in lines(text):
         key, equals, value = line.partition("=")
         if equals:
             found[key.strip()] = value.strip()

@@ -6,13 +6,14 @@ scalar files are read directly (:func:`direct_layout`), boxes through a memory m
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 
 import numpy as np
 
 from .hooks import DataLayout, DirectLayout, FormatHooks
-from .rawio import int_or_zero, text_header, uncompressed_direct_layout
+from .rawio import int_or_zero, lines, text_header, uncompressed_direct_layout
 
 _TYPES = {
     np.dtype(np.int8): {"signed char", "int8", "int8_t"},
@@ -33,7 +34,7 @@ _TYPES = {
 def fields(text: str) -> dict[str, str]:
     """``field: value`` lines (lower-case names) up to the first blank line; not ``key:=value``."""
     found = {}
-    for line in text.splitlines()[1:]:
+    for line in itertools.islice(lines(text), 1, None):
         if not line.strip():
             break
         if line.startswith("#") or ":=" in line:

@@ -41,6 +41,7 @@ def read_header(path: str | os.PathLike) -> ImageHeader:
     if not io_name:
         raise ReadError(path, registry.explain(path, "") or "not an image format SimpleITK can read (unknown format)")
     registry.check_before_simpleitk(path, io_name)
+    reader.SetImageIO(io_name)  # not the factory's search through every ImageIO a second time
     with registry.simpleitk_file_name(path, io_name) as name:
         reader.SetFileName(name)
         try:
@@ -137,6 +138,7 @@ class FileSource:
         dim = header.dimension
         box = (list(start), list(size))
         reader = sitk.ImageFileReader()
+        reader.SetImageIO(header.io_name)  # the one the header was read with: no factory search
         if size != list(header.volume_size) or header.time_steps > 1:
             if dim >= 4:
                 # One volume: a zero size collapses the 4th (and later) axes.
