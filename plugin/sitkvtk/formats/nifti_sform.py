@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import math
 import os
 import shutil
 import struct
@@ -96,8 +97,12 @@ def sform_free_copy(path: str, folder: str) -> str:
     voxels = data_file(path)
     if nifti is None or voxels is None:
         raise ReadError(path, "cannot read the NIfTI header")
+    if not math.isfinite(nifti.vox_offset):
+        raise ReadError(path, f"the header's vox_offset is {nifti.vox_offset}")
     single = voxels == path
-    length = int(min(max(nifti.vox_offset, 348), _HEADER_LIMIT)) if single else _HEADER_LIMIT
+    # niftilib reads a one-file image's voxels at vox_offset, or right after the header if that is less.
+    offset = max(nifti.vox_offset, 348.0)
+    length = int(min(offset, _HEADER_LIMIT)) if single else _HEADER_LIMIT
     opener = gzip.open if path.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as stream:
@@ -105,6 +110,8 @@ def sform_free_copy(path: str, folder: str) -> str:
     except (OSError, EOFError) as error:
         raise ReadError(path, f"cannot read the NIfTI header ({error})") from None
     struct.pack_into(nifti.endian + "h", header, 254, 0)  # sform_code: unknown
+    if single:
+        struct.pack_into(nifti.endian + "f", header, 108, offset)
     header[344:348] = b"ni1\0"
     copy = os.path.join(folder, "image.hdr")
     with open(copy, "wb") as stream:
