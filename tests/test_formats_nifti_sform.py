@@ -68,7 +68,13 @@ def test_sheared_sform_as_nibabel_reads_it(tmp_path, ext, scaled):
     image = sitkvtk.read(path)
     _check_against_nibabel(image, path)
     assert vtk_values(image).dtype == (np.float32 if scaled else np.int16)
-    assert "not orthonormal" in read_header(path).metadata["sitkvtk_direction"]
+    metadata = read_header(path).metadata
+    assert "not orthonormal" in metadata["sitkvtk_direction"]
+    # The file's own fields, not those of the copy SimpleITK was handed.
+    assert metadata["sform_code"] == "2"
+    assert metadata["nifti_type"] == ("2" if ext == ".hdr" else "1")
+    srow_x = [float(v) for v in metadata["srow_x"].split()]
+    np.testing.assert_allclose(srow_x, _sheared_affine()[0], atol=1e-4)
 
 
 def test_sheared_sform_time_steps(tmp_path):

@@ -238,7 +238,7 @@ def _stored_box(path, nifti, dims, start, size, step) -> np.ndarray | None:
 
 def _notes(path: str, metadata: dict, header) -> dict[str, str]:
     nifti = read_nifti_header(path)
-    return {} if nifti is None else notes(nifti, header)
+    return {} if nifti is None else {**notes(nifti, header), **nifti_sform.metadata_of_file(path, nifti)}
 
 
 HOOKS = (

@@ -124,6 +124,29 @@ def sform_free_copy(path: str, folder: str) -> str:
     return copy
 
 
+_XFORM_NAMES = {
+    1: "NIFTI_XFORM_SCANNER_ANAT", 2: "NIFTI_XFORM_ALIGNED_ANAT", 3: "NIFTI_XFORM_TALAIRACH",
+    4: "NIFTI_XFORM_MNI_152", 5: "NIFTI_XFORM_TEMPLATE_OTHER",
+}
+
+
+def metadata_of_file(path: str, nifti: NiftiHeader) -> dict[str, str]:
+    """The metadata SimpleITK would give for the file itself, where it read the sform-free
+    copy: its sform fields and file type, in SimpleITK's spelling."""
+    if sheared_sform(nifti) is None or simpleitk_reads_sheared_sform():
+        return {}
+    rows = np.reshape(np.array(nifti.srow, dtype=np.float64), (3, 4))
+    entries = {f"srow_{axis}": " ".join(f"{v:g}" for v in row) for axis, row in zip("xyz", rows)}
+    entries["sform_code"] = str(nifti.sform_code)
+    entries["sform_code_name"] = _XFORM_NAMES.get(nifti.sform_code, "NIFTI_XFORM_UNKNOWN")
+    entries["nifti_type"] = "1" if data_file(path) == path else "2"  # one file, or .hdr/.img
+    entries["NIFTI_sform_sheared"] = (
+        "the sform's columns are not orthogonal: SimpleITK refuses the file, sitkvtk places the "
+        "voxels by the sform as nibabel does (spacing = column lengths)"
+    )
+    return entries
+
+
 def fix_header(header):
     """``header`` placed by the file's sheared sform, where SimpleITK was handed the copy."""
     sform = sheared_sform(read_nifti_header(header.path))
