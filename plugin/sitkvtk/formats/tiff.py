@@ -97,10 +97,9 @@ def _cut(path: str, what: str) -> DataLayout:
     return DataLayout(path, 0, None, 0, f"the file is truncated: {what}")
 
 
-
 _SAMPLE_KINDS = {1: "unsigned integer", 2: "signed integer", 3: "float", 4: "untyped",
                  5: "complex integer", 6: "complex float"}
-_BITS, _FORMAT, _SAMPLES = 258, 339, 277  # BitsPerSample, SampleFormat, SamplesPerPixel
+_BITS, _FORMAT = 258, 339  # BitsPerSample, SampleFormat
 
 
 def first_directory(path: str) -> dict[int, tuple] | None:
@@ -138,9 +137,9 @@ def first_directory(path: str) -> dict[int, tuple] | None:
         return None
 
 
-def _samples(path: str) -> tuple[int, int] | None:
+def _samples(path: str, tags: dict[int, tuple] | None = None) -> tuple[int, int] | None:
     """(bits, SampleFormat) of the first image's samples."""
-    tags = first_directory(path)
+    tags = first_directory(path) if tags is None else tags
     if tags is None:
         return None
     return (tags.get(_BITS) or (1,))[0], (tags.get(_FORMAT) or (1,))[0]
@@ -155,7 +154,7 @@ def explain(path: str) -> str | None:
         if start[:2] not in (b"II", b"MM"):
             return "not a TIFF file (it does not start with II or MM)"
         return "its TIFF image directory cannot be read (damaged or cut short)"
-    bits, kind = _samples(path)
+    bits, kind = _samples(path, tags)
     if bits not in (8, 16, 32) and bits > 1:
         name = _SAMPLE_KINDS.get(kind, f"SampleFormat {kind}")
         return (
