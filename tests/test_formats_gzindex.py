@@ -31,6 +31,7 @@ def test_any_range_equals_the_stream_and_memory_stays_bounded(tmp_path):
     index = GzipIndex(str(path), spacing=4096, max_points=12)
     assert _read(index, 500_000, 1000) == payload[500_000:501_000]  # the first pass
     assert 1 < len(index) <= 12
+    assert index._outs[-1] > len(payload) - 2 * index.spacing  # the first pass went on to the end
     for start, count in [(0, 100), (3, 9000), (299_990, 30), (123_457, 70_001), (799_000, 5000)]:
         assert _read(index, start, count) == payload[start : start + count]
     assert _read(index, 799_990, 100) == payload[799_990:]  # the stream ends first

@@ -1,14 +1,18 @@
-"""Read benchmark: sitkvtk against the other ways of getting a file into VTK.
+"""Read benchmark: sitkvtk against SimpleITK and VTK's own readers, on data like a scan.
 
-    .venv/bin/python tests/benchmarks/bench_read.py [--size 512 512 400] [--repeat 3]
+    .venv/bin/python tests/benchmarks/bench_read.py [--size 512 512 400] [--repeat 5] [--data DIR]
 
-Generates an int16 volume (default 512 x 512 x 400, 200 MB) as .mha, .nii, .nii.gz
-and .nrrd in a temporary folder, then times each way of reading it, each run in a
-fresh child process (so every peak is that process's own), the methods interleaved
-and repeated; prints medians and ratios. Memory: peak RSS of the child above its
-RSS after the imports, as a multiple of the image's bytes.
+Writes a CT-like int16 volume (default 512 x 512 x 400, 210 MB; gzip takes it to about
+2:1; see scans.py) as .mha, .nii, .nii.gz, .nrrd and gzip .nrrd, each in its own folder
+(kept in ``--data`` between runs), then times each way of reading it, each run in a
+fresh child process after a warm-up read of a small file of the same format, the
+methods interleaved and repeated; prints medians and ratios. Memory: peak (VmHWM) of the
+child above its RSS before the read, as a multiple of the image's bytes.
 
-Not part of the test run: it takes minutes and needs a quiet machine.
+Each SimpleITK read checks that it read the file it was named (bytes read through
+read(), /proc/self/io): SimpleITK asked for x.nii.gz reads x.nii when that lies beside it.
+
+Not part of the test run: it takes a few minutes and wants a quiet machine.
 """
 
 from __future__ import annotations
@@ -21,24 +25,19 @@ import subprocess
 import sys
 import tempfile
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import scans  # noqa: E402
+
 CHILD = r"""
 import json, os, sys, time
-method, path, ext = sys.argv[1], sys.argv[2], sys.argv[3]
-t_import = time.perf_counter()
-if method == "import-sitkvtk":
-    import sitkvtk
-elif method == "import-deps":
-    import SimpleITK, numpy
-    from vtkmodules.util import numpy_support
-    from vtkmodules.util.vtkAlgorithm import VTKPythonAlgorithmBase
-    import vtkmodules.vtkCommonDataModel, vtkmodules.vtkCommonExecutionModel
-else:
-    import numpy as np
-    import SimpleITK as sitk
-    import sitkvtk
-    from vtkmodules.util import numpy_support
-    from vtkmodules.vtkIOImage import vtkMetaImageReader, vtkNIFTIImageReader, vtkNrrdReader
-t_import = time.perf_counter() - t_import
+method, path, warm = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, sys.argv[4])
+import scans
+import numpy as np
+import SimpleITK as sitk
+import sitkvtk
+from vtkmodules.vtkIOImage import vtkMetaImageReader, vtkNIFTIImageReader, vtkNrrdReader
 
 def status(field):
     # VmHWM, not ru_maxrss: ru_maxrss survives exec and would carry the parent's peak.
@@ -47,131 +46,144 @@ def status(field):
             if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
 
-def rss():
-    return status("VmRSS")
-
-try:  # reset the peak to now, so the imports' own peak does not count
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-except OSError:
-    pass
-if method in ("sitkvtk-slice", "sitkvtk-box64"):
-    # Through the pipeline, as ParaView slices: the header was read when the file was opened.
-    reader = sitkvtk.SimpleITKReader()
-    reader.SetFileName(path)
-    reader.UpdateInformation()
-    nx, ny, nz = reader.GetHeader().volume_size
-base = rss()
-start = time.perf_counter()
-keep = None
-if method == "sitkvtk":
-    keep = sitkvtk.read(path)
-elif method == "sitk.ReadImage":
-    keep = sitk.ReadImage(path)
-elif method == "vtk-native":
-    reader = {".mha": vtkMetaImageReader, ".nii": vtkNIFTIImageReader,
-              ".nii.gz": vtkNIFTIImageReader, ".nrrd": vtkNrrdReader}[ext]()
-    reader.SetFileName(path)
+def native(name):
+    reader = {".mha": vtkMetaImageReader, ".nii": vtkNIFTIImageReader, ".gz": vtkNIFTIImageReader,
+              ".nrrd": vtkNrrdReader}[os.path.splitext(name)[1]]()
+    reader.SetFileName(name)
     reader.Update()
-    keep = reader.GetOutput()
-elif method == "copy-bridge":
-    image = sitk.ReadImage(path)
-    array = sitk.GetArrayFromImage(image).ravel()
-    keep = numpy_support.numpy_to_vtk(array, deep=True)
-elif method == "sitkvtk-slice":
-    reader.UpdateExtent((0, nx - 1, 0, ny - 1, nz // 2, nz // 2))
-elif method == "sitkvtk-box64":
-    reader.UpdateExtent((nx // 2 - 32, nx // 2 + 31, ny // 2 - 32, ny // 2 + 31, nz // 2 - 32, nz // 2 + 31))
-elif method == "sitkvtk-info":  # opening a file: RequestInformation alone
+    if reader.GetErrorCode():
+        raise RuntimeError("VTK's reader failed")
+    return reader.GetOutput()
+
+def fresh(name):
     reader = sitkvtk.SimpleITKReader()
-    reader.SetFileName(path)
+    reader.SetFileName(name)
     reader.UpdateInformation()
-elapsed = time.perf_counter() - start
-peak = status("VmHWM")
-print(json.dumps({"seconds": elapsed, "peak_above": max(peak - base, 0), "import": t_import}))
+    return reader
+
+def slice_of(reader, z):
+    nx, ny, _ = reader.GetHeader().volume_size
+    reader.UpdateExtent((0, nx - 1, 0, ny - 1, z, z))
+    return reader.GetOutputDataObject(0)
+
+def run(name):
+    if method == "sitkvtk":
+        return sitkvtk.read(name)
+    if method == "SimpleITK.ReadImage":
+        scans.alone_in_folder(name)
+        before = scans.bytes_read()
+        image = sitk.ReadImage(name)
+        read = scans.bytes_read() - before
+        size = os.path.getsize(name)
+        if not size <= read <= 1.05 * size + (1 << 20):
+            raise SystemExit(f"SimpleITK read {read} bytes for {name} ({size} bytes): another file?")
+        return image
+    if method == "VTK":
+        return native(name)
+    if method == "header":  # a fresh reader: RequestInformation alone
+        return fresh(name)
+    if method == "header+slice":  # a fresh reader: the header, then the middle slice
+        reader = fresh(name)
+        return slice_of(reader, reader.GetHeader().volume_size[2] // 2)
+
+run(warm)  # imports, lazy modules and SimpleITK's factories loaded; the file itself not yet opened
+result = {}
+if method == "slices":  # through an open reader that has read the middle slice
+    reader = fresh(path)
+    nz = reader.GetHeader().volume_size[2]
+    slice_of(reader, nz // 2)
+    for label, z in [("behind", nz // 4), ("next", nz // 2 + 1), ("jump", nz - 1)]:
+        start = time.perf_counter()
+        slice_of(reader, z)
+        result[label] = time.perf_counter() - start
+else:
+    try:  # reset the peak to now, so the imports' own peak does not count
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    base = status("VmRSS")
+    start = time.perf_counter()
+    keep = run(path)
+    result["seconds"] = time.perf_counter() - start
+    result["peak_above"] = max(status("VmHWM") - base, 0)
+print(json.dumps(result))
 """
 
-FORMATS = [f for f in os.environ.get("BENCH_FORMATS", ".mha .nii .nii.gz .nrrd").split()]
-READS = ["sitkvtk", "sitk.ReadImage", "vtk-native", "copy-bridge"]
-PARTS = ["sitkvtk-slice", "sitkvtk-box64", "sitkvtk-info"]
+WHOLE = ["sitkvtk", "SimpleITK.ReadImage", "VTK"]
+PARTS = ["header", "header+slice", "slices"]
 
 
-def _run(method: str, path: str, ext: str) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-c", CHILD, method, path, ext], capture_output=True, text=True, check=False
-    )
+def _run(method: str, path: str, warm: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", CHILD, method, path, warm, HERE],
+                            capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        return {"error": result.stderr.strip().splitlines()[-1] if result.stderr else "failed"}
+        lines = (result.stderr or result.stdout or "failed").strip().splitlines()
+        return {"error": lines[-1] if lines else "failed"}
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def _make_files(folder: str, size) -> dict[str, str]:
-    import numpy as np
-    import SimpleITK as sitk
-
-    nx, ny, nz = size
-    z, y, x = np.ogrid[:nz, :ny, :nx]
-    volume = ((x * 7 + y * 3 + z * 11) % 2000 - 1000).astype(np.int16)
-    image = sitk.GetImageFromArray(volume)
-    image.SetSpacing((0.7, 0.7, 1.25))
-    image.SetOrigin((-180.0, -170.0, 40.0))
-    paths = {}
-    for ext in FORMATS:
-        path = os.path.join(folder, f"volume{ext}")
-        sitk.WriteImage(image, path, useCompression=ext.endswith(".gz"))
-        paths[ext] = path
-    return paths
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, nargs=3, default=(512, 512, 400))
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--data", help="folder for the generated files (kept); default: a temporary one")
+    parser.add_argument("--formats", nargs="*", default=list(scans.FORMATS))
     args = parser.parse_args()
     image_bytes = 2 * args.size[0] * args.size[1] * args.size[2]
 
-    with tempfile.TemporaryDirectory() as folder:
-        paths = _make_files(folder, args.size)
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = args.data or temporary
+        paths = scans.write_formats(folder, args.size, args.formats)
+        warm = scans.write_formats(os.path.join(folder, "warm"), (64, 48, 16), args.formats)
+        for path in paths.values():  # into the page cache: every method reads from memory
+            with open(path, "rb") as stream:
+                while stream.read(1 << 24):
+                    pass
         results: dict[tuple[str, str], list[dict]] = {}
         for _ in range(args.repeat):
-            for ext, path in paths.items():
-                for method in READS + PARTS:
-                    results.setdefault((ext, method), []).append(_run(method, path, ext))
-            for method in ("import-sitkvtk", "import-deps"):
-                results.setdefault(("", method), []).append(_run(method, "", ""))
+            for name, path in paths.items():
+                for method in WHOLE + PARTS:
+                    results.setdefault((name, method), []).append(_run(method, path, warm[name]))
 
-    def median(ext, method, key):
-        runs = [r[key] for r in results[(ext, method)] if key in r]
+    def median(name, method, key):
+        runs = [r[key] for r in results[(name, method)] if key in r]
         return statistics.median(runs) if runs else float("nan")
 
+    def failed(name, method):
+        errors = [r["error"] for r in results[(name, method)] if "error" in r]
+        return f" (failed {len(errors)}x: {errors[0][:70]})" if errors else ""
+
+    sizes = {name: os.path.getsize(path) for name, path in paths.items()} if args.data else {}
     print(f"# {args.size[0]}x{args.size[1]}x{args.size[2]} int16 ({image_bytes / 1e6:.0f} MB), "
-          f"median of {args.repeat} runs, each in a fresh process")
+          f"median of {args.repeat} runs, each in a fresh process after a warm-up read")
+    if sizes:
+        print("# file sizes (MB): " + ", ".join(f"{n} {s / 1e6:.0f}" for n, s in sizes.items()))
     print()
-    print("| format | method | time (s) | time / sitk.ReadImage | time / VTK's reader "
-          "| peak above imports (x image) |")
+    print("| format | method | time (s) | / SimpleITK.ReadImage | / VTK's reader | peak (x image) |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for ext in FORMATS:
-        t_sitk = median(ext, "sitk.ReadImage", "seconds")
-        t_vtk = median(ext, "vtk-native", "seconds")
-        for method in READS:
-            t = median(ext, method, "seconds")
-            peak = median(ext, method, "peak_above") / image_bytes
-            errors = [r["error"] for r in results[(ext, method)] if "error" in r]
-            note = f" (failed: {errors[0][:60]})" if errors else ""
-            print(f"| {ext} | {method}{note} | {t:.3f} | {t / t_sitk:.2f} | {t / t_vtk:.2f} | {peak:.2f} |")
+    for name in paths:
+        t_sitk = median(name, "SimpleITK.ReadImage", "seconds")
+        t_vtk = median(name, "VTK", "seconds")
+        for method in WHOLE:
+            t = median(name, method, "seconds")
+            peak = median(name, method, "peak_above") / image_bytes
+            print(f"| {name} | {method}{failed(name, method)} | {t:.3f} | {t / t_sitk:.2f} | "
+                  f"{t / t_vtk:.2f} | {peak:.2f} |")
     print()
-    print("| format | part | time (s) | whole read / part |")
-    print("| --- | --- | --- | --- |")
-    for ext in FORMATS:
-        whole = median(ext, "sitkvtk", "seconds")
-        for method in PARTS:
-            t = median(ext, method, "seconds")
-            print(f"| {ext} | {method} | {t:.4f} | {whole / t:.0f}x |")
+    print("Whole read (sitkvtk) / part, and the part's time:")
     print()
-    own = median("", "import-sitkvtk", "import")
-    deps = median("", "import-deps", "import")
-    print(f"import sitkvtk: {own:.3f} s; SimpleITK + numpy + the vtkmodules it needs: {deps:.3f} s "
-          f"(ratio {own / deps:.2f})")
+    print("| format | header, fresh reader | header + middle slice, fresh reader | open reader: a slice behind "
+          "| the next slice | the last slice |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name in paths:
+        whole = median(name, "sitkvtk", "seconds")
+        cells = []
+        for method, key in [("header", "seconds"), ("header+slice", "seconds"), ("slices", "behind"),
+                            ("slices", "next"), ("slices", "jump")]:
+            t = median(name, method, key)
+            cells.append(f"{whole / t:.0f}x ({1000 * t:.1f} ms){failed(name, method)}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@ A checkpoint is a copy of zlib's inflate state (its 32 KiB window included, ~40 
 some uncompressed offset, with the compressed offset it had reached. Reading from byte
 ``start`` resumes from the last checkpoint at or before it, so a slice costs the distance
 from that checkpoint, not the distance from the start of the file. The first pass over a
-part of the stream leaves checkpoints behind it; nothing is inflated ahead of need.
+read goes on to the end of the stream, leaving checkpoints all along it (the output it
+does not need is dropped as it goes): after it, any box costs at most one spacing more
+than its own bytes. One whole pass costs about a whole read through zlib; an MPI rank
+reading the last slab paid that before anyway.
 
 Memory is bounded: past ``max_points`` checkpoints every other one is dropped and the
 spacing doubles. The index belongs to one file as it was: it is dropped when the file's
@@ -39,6 +42,7 @@ class GzipIndex:
         self._outs: list[int] = [0]
         self._ins: list[int] = [0]
         self._states = [zlib.decompressobj(_GZIP)]
+        self._complete = False  # checkpoints reach the end of the stream
 
     def __len__(self) -> int:
         return len(self._outs)
@@ -59,7 +63,8 @@ class GzipIndex:
         self._current()
         target = target.cast("B")
         wanted = target.nbytes
-        at = bisect.bisect_right(self._outs, start) - 1
+        to_end = not self._complete
+        at = bisect.bisect_right(self._outs, start) - 1  # the first pass goes on to the end
         out, pos = self._outs[at], self._ins[at]
         decompressor = self._states[at].copy()  # the checkpoint stays as it was
         frontier = self._outs[-1]
@@ -68,22 +73,22 @@ class GzipIndex:
             with open(self.path, "rb", buffering=0) as stream:
                 stream.seek(pos)
                 data = stream.read(_INPUT)
-                while data and filled < wanted:
-                    while data and filled < wanted:
+                while data and (filled < wanted or to_end):
+                    while data and (filled < wanted or to_end):
                         # Stop at the next checkpoint to be taken, so it lands where planned.
                         limit = _PIECE
                         if out >= frontier:
                             limit = min(limit, max(frontier + self.spacing - out, 1))
                         if out < start:
                             limit = min(limit, start - out)
-                        else:
+                        elif filled < wanted:
                             limit = min(limit, wanted - filled)
                         piece = decompressor.decompress(data, limit)
                         # At the end of a member the input left is unused_data (the tail may hold it too).
                         rest = decompressor.unused_data if decompressor.eof else decompressor.unconsumed_tail
                         pos += len(data) - len(rest)
                         data = rest
-                        if out >= start:
+                        if out >= start and filled < wanted:
                             target[filled : filled + len(piece)] = piece
                             filled += len(piece)
                         out += len(piece)
@@ -91,12 +96,13 @@ class GzipIndex:
                             if len(data) < 2:
                                 data += stream.read(_INPUT)
                             if data[:2] != b"\x1f\x8b":
+                                self._complete = self._complete or to_end
                                 return filled
                             decompressor = zlib.decompressobj(_GZIP)
                         if out >= frontier + self.spacing:
                             self._add(out, pos, decompressor.copy())
                             frontier = out
-                    if filled < wanted:
+                    if filled < wanted or to_end:
                         data = stream.read(_INPUT)
         except zlib.error as error:
             raise OSError(f"damaged compressed data ({error})") from None
