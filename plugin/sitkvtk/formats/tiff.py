@@ -116,9 +116,10 @@ def first_directory(path: str) -> dict[int, tuple] | None:
             stream.seek(8 if big else 4)
             stream.seek(struct.unpack(endian + word, stream.read(word_size))[0])
             count = struct.unpack(endian + count_fmt, stream.read(struct.calcsize(count_fmt)))[0]
+            count = min(count, 4096)  # never a read as large as a damaged count says
             raw = stream.read(count * entry)
             tags = {}
-            for k in range(min(count, 4096)):
+            for k in range(count):
                 tag, kind, number = struct.unpack_from(endian + "HH" + word, raw, k * entry)
                 fmt = _TIFF_LIST_FORMATS.get(kind, {1: "B"}.get(kind))
                 if fmt is None or number > 64:
