@@ -42,4 +42,10 @@ if command -v pvpython >/dev/null; then
   fi
 fi
 
+# The other Debian release's ParaView (bookworm 5.11 <-> trixie 5.13), in a chroot kept in
+# /var/cache/sitkvtk: the ParaView tests run against it and this machine's in one pytest run.
+# It needs root and debootstrap; without them it says so (and fails in CI). SITKVTK_OTHER_RELEASE=0
+# leaves it out.
+bash tests/paraview/other_release.sh
+
 exec .venv/bin/python -m pytest "$@"
