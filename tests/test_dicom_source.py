@@ -7,6 +7,9 @@ The series and its check: dicomcase.py.
 
 from __future__ import annotations
 
+import os
+import threading
+
 import numpy as np
 import pydicom
 import pytest
@@ -160,3 +163,23 @@ def test_colour_file(tmp_path, photometric):
     values = vtk_values(image)[0].astype(int)
     tolerance = 0 if photometric == "RGB" else 1  # YBR -> RGB rounds
     assert np.abs(values - rgb).max() <= tolerance
+
+
+@pytest.mark.parametrize("compressor", ["JPEG2000", "JPEGLS"])
+def test_compressed_slices_decoded_on_several_threads_equal_simpleitk(tmp_path, compressor, monkeypatch):
+    volume = index_values((9,) + SHAPE[1:], 1, np.int16)
+    _, positions, paths = make_series(tmp_path, volume, compressor=compressor)
+    threads = set()
+    decode = source.decode_slice
+
+    def recorded(*args):
+        threads.add(threading.get_ident())
+        return decode(*args)
+
+    monkeypatch.setattr(source, "decode_slice", recorded)
+    image = read_strict(tmp_path)
+    check_grid(image, positions, volume)
+    by_simpleitk = np.stack([sitk.GetArrayFromImage(sitk.ReadImage(p)).reshape(SHAPE[1:]) for p in paths])
+    np.testing.assert_array_equal(vtk_values(image), by_simpleitk)  # paths are in z order
+    if len(os.sched_getaffinity(0)) > 1:
+        assert len(threads) > 1  # the slices were decoded on more than one thread

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -135,14 +136,12 @@ class DicomSeriesSource:
         # np.empty, not a SimpleITK image: SimpleITK zero-fills what it allocates, a second
         # pass over the memory. Slots with no file (missing slices) are zeroed here.
         out = np.empty(shape, dtype=header.component_dtype)
-        for k in range(sz):
-            info = self.plans[step].slots[z0 + k]
+        slots = self.plans[step].slots[z0 : z0 + sz]
+        for k, info in enumerate(slots):
             if info is None:
                 out[k] = 0
-            else:
-                self._fill(out[k], info, x0, y0)
-            if progress is not None:
-                progress((k + 1) / sz)
+        files = [(k, info) for k, info in enumerate(slots) if info is not None]
+        _on_every_core(lambda item: self._fill(out[item[0]], item[1], x0, y0), files, progress)
         return out
 
     def _fill(self, slot: np.ndarray, info: DicomFile, x0: int, y0: int) -> None:
@@ -192,6 +191,42 @@ class DicomSeriesSource:
                 and np.array_equal(raw.astype(reference.dtype), reference)
             )
         return self._checked[key]
+
+
+def _on_every_core(task, items: list, progress=None) -> None:
+    """``task(item)`` for every item, on one thread per core: GDCM decodes (JPEG 2000, JPEG-LS,
+    RLE) without holding the GIL, and each slice has its own slot. Progress is reported, and
+    the first failing item's error raised, from the calling thread, in item order. The first
+    item runs alone: it settles what later items look up (the raw read checked against GDCM)."""
+    total = len(items)
+
+    def report(done):
+        if progress is not None:
+            progress(done / total)
+
+    if not items:
+        return
+    task(items[0])
+    report(1)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    rest = items[1:]
+    if min(cores, len(rest)) <= 1:
+        for done, item in enumerate(rest, 2):
+            task(item)
+            report(done)
+        return
+    with ThreadPoolExecutor(min(cores, len(rest))) as pool:
+        futures = [pool.submit(task, item) for item in rest]
+        try:
+            for done, future in enumerate(futures, 2):
+                future.result()
+                report(done)
+        finally:
+            for future in futures:  # after an error: nothing more is started
+                future.cancel()
 
 
 def open_dicom(path: str, series_id: str | None = None, whole_series: bool = True):
