@@ -7,6 +7,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +17,7 @@ import nibabel
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from pvtools import tool
+from pvtools import ROOT, tool
 
 from synthetic import oblique_image
 
@@ -25,10 +27,20 @@ SIZE = (7, 6, 5)
 pytestmark = pytest.mark.paraview
 
 
-def _sitkvtk(home: Path, *args: str) -> subprocess.CompletedProcess:
+@pytest.fixture(scope="module")
+def package(tmp_path_factory) -> Path:
+    """A still copy of the package to install from, as pip would have put it (the checkout may
+    change under a running test)."""
+    where = tmp_path_factory.mktemp("installed")
+    shutil.copytree(ROOT / "plugin" / "sitkvtk", where / "sitkvtk", ignore=shutil.ignore_patterns("__pycache__"))
+    return where
+
+
+def _sitkvtk(home: Path, package: Path, *args: str) -> subprocess.CompletedProcess:
     """``sitkvtk paraview ARGS`` as a user whose HOME is ``home``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_") and k != "PYTHONPATH"}
     env["HOME"] = str(home)
+    env["PYTHONPATH"] = str(package)
     command = [sys.executable, "-m", "sitkvtk.cli", "paraview", *args, "--pvpython", tool("pvpython")]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
 
@@ -42,9 +54,20 @@ def _clean_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def _tree(home: Path) -> dict[str, bytes | None]:
-    """Every folder (None) and file (its bytes) under ``home``."""
+    """Every folder (None) and file (its bytes) where install may write: ``~/.local`` (the data
+    folder and the user site) and ``~/.config`` (the GUI's settings). Elsewhere only other
+    programs write (pip's cache, Mesa's shader cache)."""
     found = {}
-    for folder, dirs, files in os.walk(home):
+    for top in (".local", ".config"):
+        if (home / top).is_dir():
+            found[top] = None
+            found.update(_walk(home, home / top))
+    return found
+
+
+def _walk(home: Path, where: Path) -> dict[str, bytes | None]:
+    found = {}
+    for folder, dirs, files in os.walk(where):
         for name in dirs:
             found[os.path.relpath(os.path.join(folder, name), home)] = None
         for name in files:
@@ -74,15 +97,15 @@ def _report(result: subprocess.CompletedProcess, marker: str) -> dict:
     raise AssertionError(f"no {marker} line:\n{result.stdout}\n{result.stderr}")
 
 
-def test_after_install_pvbatch_and_the_gui_open_a_nii_gz_and_uninstall_takes_it_all_away(tmp_path):
+def test_after_install_pvbatch_and_the_gui_open_a_nii_gz_and_uninstall_takes_it_all_away(tmp_path, package):
     home = tmp_path / "home"
     home.mkdir()
     image, bounds, largest = _oblique_nii_gz(tmp_path / "data")
     before = _tree(home)
 
-    installed = _sitkvtk(home, "install")
+    installed = _sitkvtk(home, package, "install")
     assert installed.returncode == 0, installed.stderr
-    plugin = _sitkvtk(home, "path").stdout.strip()
+    plugin = _sitkvtk(home, package, "path").stdout.strip()
     assert plugin.startswith(str(home)) and plugin.endswith("SimpleITKPlugin.py")
     assert f'LoadPlugin("{plugin}", ns=globals())' in installed.stdout
 
@@ -93,7 +116,7 @@ def test_after_install_pvbatch_and_the_gui_open_a_nii_gz_and_uninstall_takes_it_
     assert seen["reader"] == "SimpleITKReader"
     assert np.allclose(seen["bounds"], bounds, atol=1e-4), (seen["bounds"], bounds)
     assert seen["points"] == np.prod(SIZE) and seen["range"] == [0.0, largest]
-    assert seen["sitkvtk"].startswith(str(home))
+    assert seen["sitkvtk"].startswith(str(home))  # the install's copy, not the one installed from
 
     # The GUI: the script loads nothing; the plugin must have been auto-loaded.
     gui = subprocess.run(
@@ -105,26 +128,24 @@ def test_after_install_pvbatch_and_the_gui_open_a_nii_gz_and_uninstall_takes_it_
     assert shown["reader"] == "SimpleITKReader"
     assert np.allclose(shown["bounds"], bounds, atol=1e-4)
 
-    removed = _sitkvtk(home, "uninstall")
+    removed = _sitkvtk(home, package, "uninstall")
     assert removed.returncode == 0, removed.stderr
     after = _tree(home)
     assert not set(before) - set(after)
     # What is new is only what the GUI itself saved (its settings), with no trace of the plugin.
     for path in set(after) - set(before):
-        assert path.split(os.sep)[:2] in (
-            [".config"], [".config", "ParaView"]
-        ), f"{path} left behind"
+        assert path.split(os.sep)[:2] in ([".config"], [".config", "ParaView"]), f"{path} left behind"
         assert after[path] is None or b"SimpleITK" not in after[path] and b"sitkvtk" not in after[path], path
 
 
-def test_install_twice_changes_nothing_and_uninstall_restores_a_lived_in_home_byte_for_byte(tmp_path):
+def test_install_twice_changes_nothing_and_uninstall_restores_a_lived_in_home_byte_for_byte(tmp_path, package):
     home = tmp_path / "home"
     home.mkdir()
-    missing = _sitkvtk(home, "status")
+    missing = _sitkvtk(home, package, "status")
     assert missing.returncode == 1 and "missing" in missing.stdout
     version, python = missing.stdout.split()[1].rstrip(","), missing.stdout.split()[3].split()[0]
     # What a user's HOME already holds: the GUI's settings with another plugin, another .pth.
-    gui = os.path.realpath(os.path.join(os.path.dirname(os.path.realpath(tool("pvpython"))), "paraview"))
+    gui = re.search(r"GUI auto-load \((/[^)]*)\)", missing.stdout).group(1)
     settings = home / ".config" / "ParaView" / f"ParaView{version}.ini"
     settings.parent.mkdir(parents=True)
     key = "Local%3A" + gui.replace("/", "\\")
@@ -138,23 +159,23 @@ def test_install_twice_changes_nothing_and_uninstall_restores_a_lived_in_home_by
     (site / "other.pth").write_text("/nowhere\n")
     before = _tree(home)
 
-    first = _sitkvtk(home, "install")
+    first = _sitkvtk(home, package, "install")
     assert first.returncode == 0, first.stderr
     once = _tree(home)
     ini = once[os.path.relpath(settings, home)].decode()
     assert 'name=\\"Other\\"' in ini and 'name=\\"SimpleITKPlugin\\"' in ini and "ShowHints=true" in ini
     assert once[os.path.relpath(site / "other.pth", home)] == b"/nowhere\n"
 
-    again = _sitkvtk(home, "install")
+    again = _sitkvtk(home, package, "install")
     assert again.returncode == 0, again.stderr
     assert _tree(home) == once
     for step in ("SimpleITK", "sitkvtk", "start-up file", "GUI"):
         assert any(line.startswith(step) and ("in place" in line or "already" in line)
                    for line in again.stdout.splitlines()), (step, again.stdout)
 
-    ready = _sitkvtk(home, "status")
+    ready = _sitkvtk(home, package, "status")
     assert ready.returncode == 0 and "missing" not in ready.stdout, ready.stdout
 
-    assert _sitkvtk(home, "uninstall").returncode == 0
+    assert _sitkvtk(home, package, "uninstall").returncode == 0
     assert _tree(home) == before
-    assert _sitkvtk(home, "status").returncode == 1
+    assert _sitkvtk(home, package, "status").returncode == 1

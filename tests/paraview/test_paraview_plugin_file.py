@@ -56,7 +56,8 @@ def test_a_wheel_holds_the_plugin_and_pvbatch_loads_it_from_an_installed_copy(tm
     fix.mkdir()
     shutil.copy(site / "sitkvtk" / "paraview" / "getargspec_fix.py", fix / "sitecustomize.py")
     env = pv_env()
-    env["PYTHONPATH"] = os.pathsep.join([str(fix), str(site), str(ROOT / ".pvsite")])
+    simpleitk = env["PYTHONPATH"].split(os.pathsep)[-1]  # the set-up's folder with SimpleITK for ParaView
+    env["PYTHONPATH"] = os.pathsep.join([str(fix), str(site), simpleitk])
     image = oblique_image(np.float32, size=(6, 5, 4))
     path = str(tmp_path / "oblique.nii.gz")
     sitk.WriteImage(image, path)

@@ -263,7 +263,7 @@ def status(pv: ParaView, say=print) -> bool:
     if pv.gui is not None:
         path = gui_settings.settings_file(pv.version)
         text = open(path, encoding="utf-8").read() if os.path.isfile(path) else ""
-        checks.append(("GUI auto-load", gui_settings.registered(text, gui_settings.plugins_key(pv.gui),
+        checks.append((f"GUI auto-load ({pv.gui})", gui_settings.registered(text, gui_settings.plugins_key(pv.gui),
                                                                 PLUGIN_NAME, plugin), path))
     for what, ok, where in checks:
         say(f"{'ok     ' if ok else 'missing'}  {what}: {where}")

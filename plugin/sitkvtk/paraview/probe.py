@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 # Run by pvpython. Imports nothing of sitkvtk: that Python may not have it yet.
 _PROBE = r"""
-import importlib.util, inspect, json, site, sys
+import importlib.util, inspect, json, os, site, sys
 python_has_it = hasattr(inspect, "getargspec")  # before ParaView's imports (a fix may add it then)
 algorithms = importlib.util.find_spec("paraview.detail.pythonalgorithm")
 with open(algorithms.origin, encoding="utf-8") as f:
@@ -23,6 +23,11 @@ with open(algorithms.origin, encoding="utf-8") as f:
     needs_fix = "getargspec" in f.read() and not python_has_it
 from paraview.modules.vtkRemotingServerManager import vtkSMProxyManager as pm
 simpleitk = importlib.util.find_spec("SimpleITK")
+try:  # the GUI beside this very program (Debian's /usr/bin, Kitware's bin/), as ParaView sees it
+    gui = os.path.realpath(os.path.join(os.path.dirname(os.readlink("/proc/self/exe")), "paraview"))
+    gui = gui if os.path.isfile(gui) else None
+except OSError:
+    gui = ""  # no /proc: the caller looks beside the pvpython it ran
 print("SITKVTK_PROBE " + json.dumps({
     "paraview": [pm.GetVersionMajor(), pm.GetVersionMinor(), pm.GetVersionPatch()],
     "python": list(sys.version_info[:2]),
@@ -30,6 +35,7 @@ print("SITKVTK_PROBE " + json.dumps({
     "user_site_enabled": bool(site.ENABLE_USER_SITE),
     "needs_getargspec_fix": needs_fix,
     "simpleitk": simpleitk.origin if simpleitk else None,
+    "gui": gui,
 }))
 """
 
@@ -47,6 +53,7 @@ class ParaView:
     user_site_enabled: bool
     needs_getargspec_fix: bool
     simpleitk: str | None  # where its Python finds SimpleITK, if it does
+    gui_seen: str | None = ""  # the GUI program pvpython found beside itself ("": it could not look)
 
     @property
     def version_text(self) -> str:
@@ -59,6 +66,8 @@ class ParaView:
     @property
     def gui(self) -> str | None:
         """The GUI program installed beside pvpython (Debian's /usr/bin, Kitware's bin/)."""
+        if self.gui_seen != "":
+            return self.gui_seen
         path = os.path.join(os.path.dirname(os.path.realpath(self.pvpython)), "paraview")
         return os.path.realpath(path) if os.path.isfile(path) else None
 
@@ -93,6 +102,7 @@ def probe(pvpython: str, timeout: float = 120) -> ParaView:
                 user_site_enabled=facts["user_site_enabled"],
                 needs_getargspec_fix=facts["needs_getargspec_fix"],
                 simpleitk=facts["simpleitk"],
+                gui_seen=facts.get("gui", ""),
             )
     last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
     raise ParaViewNotFound(f"{pvpython}: does not answer like ParaView's pvpython ({last[0]})")
