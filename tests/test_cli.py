@@ -185,3 +185,18 @@ def test_convert_shows_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
     out, err = _convert_dicom_folder(tmp_path, stderr_on_a_terminal=False)
     assert b"wrote" in out
     assert err == b""
+
+
+def test_paraview_set_up_without_pvpython_says_what_to_give(tmp_path, capsys):
+    assert main(["paraview", "install", "--pvpython", str(tmp_path / "no-pvpython")]) == 1
+    err = capsys.readouterr().err
+    assert "no-pvpython: not found" in err and "--pvpython /path/to/ParaView/bin/pvpython" in err
+
+
+def test_paraview_path_before_install_is_the_package_s_own_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))  # nothing installed there
+    assert main(["paraview", "path"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == os.path.join(os.path.dirname(sitkvtk.__file__), "paraview", "SimpleITKPlugin.py")
+    assert "sitkvtk paraview install" in err
+    assert main(["paraview", "uninstall"]) == 0 and "nothing installed" in capsys.readouterr().out

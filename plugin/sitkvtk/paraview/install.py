@@ -151,8 +151,15 @@ def _gui(pv: ParaView, plugin: str, manifest: dict, say) -> None:
     if pv.gui is None:
         say(f"GUI: no paraview program beside {pv.pvpython}; {by_hand}")
         return
+    if not (5, 11) <= pv.version[:2] <= (5, 13):
+        say(f"GUI: ParaView {pv.version_text}'s plugin list is known for 5.11 to 5.13 only; if File > Open "
+            f"lacks the SimpleITK Reader, {by_hand}")
     path = gui_settings.settings_file(pv.version)
-    key = gui_settings.plugins_key(pv.gui)
+    try:
+        key = gui_settings.plugins_key(pv.gui)
+    except ValueError as error:
+        say(f"GUI: {error}: {by_hand}")
+        return
     text = None
     if os.path.isfile(path):
         with open(path, encoding="utf-8") as f:
