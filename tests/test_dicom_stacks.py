@@ -8,7 +8,10 @@ PixelSpacing written (dicomcase.check_grid); values encode their index.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -17,7 +20,7 @@ import dicomgen
 import sitkvtk
 from dicomcase import DZ, ORIGIN, SHAPE, R, check_grid, field, make_series, read_strict
 from sitkvtk.sources.dispatch import open_source
-from synthetic import index_values, rotation_3d
+from synthetic import index_values, rotation_3d, vtk_values
 
 LOCALIZER = "1.2.3.4.50"
 # Three planes, each a little tilted, as a scanner's localizer lays them out.
@@ -152,3 +155,46 @@ def test_unknown_stack_lists_what_is_there(tmp_path):
     _localizer(tmp_path)
     with pytest.raises(sitkvtk.ReadError, match=rf'{LOCALIZER}#1: MR "PILOT" sagittal 2 slices'):
         open_source(str(tmp_path), series_id=f"{LOCALIZER}#9")
+
+
+def _lps_to_index(image, lps):
+    """Continuous (i, j, k) of LPS points (3, n) in a vtkImageData's grid."""
+    matrix = image.GetDirectionMatrix()
+    direction = np.array([[matrix.GetElement(r, c) for c in range(3)] for r in range(3)])
+    step = direction * np.array(image.GetSpacing())
+    return np.linalg.solve(step, lps - np.array(image.GetOrigin())[:, None])
+
+
+def test_stacks_agree_with_dcm2niix(tmp_path):
+    """dcm2niix, a converter independent of GDCM, splits the localizer into the same stacks:
+    each of its volumes is one of sitkvtk's, voxel for voxel at the same world positions."""
+    import nibabel
+
+    converter = shutil.which("dcm2niix", path=os.path.dirname(sys.executable)) or shutil.which("dcm2niix")
+    assert converter, "dcm2niix (in the test extra) is not installed"
+    _localizer(tmp_path / "dicom")
+    for path in (tmp_path / "dicom").glob("img*.dcm"):  # the localizer alone
+        path.unlink()
+    (tmp_path / "nifti").mkdir()
+    subprocess.run([converter, "-z", "n", "-b", "n", "-o", str(tmp_path / "nifti"), "-f", "%d_%j",
+                    str(tmp_path / "dicom")], check=True, capture_output=True)
+    reader = sitkvtk.SimpleITKReader()
+    reader.SetFileName(tmp_path / "dicom")
+    images = [_read(tmp_path / "dicom", stack_id) for stack_id in reader.GetSeriesIDs()]
+    niftis = sorted((tmp_path / "nifti").glob("*.nii"))
+    assert len(niftis) == len(images) == 3
+    matched = set()
+    for path in niftis:
+        nifti = nibabel.load(path)
+        data = np.asarray(nifti.dataobj)
+        ijk = np.indices(data.shape).reshape(3, -1)
+        lps = (nifti.affine[:3, :3] @ ijk + nifti.affine[:3, 3:]) * np.array([[-1.0], [-1.0], [1.0]])
+        for n, image in enumerate(images):
+            index = _lps_to_index(image, lps)
+            dims = np.array(image.GetDimensions())[:, None]
+            if np.abs(index - np.rint(index)).max() < 1e-3 and (np.rint(index) >= 0).all() \
+                    and (np.rint(index) < dims).all() and np.prod(data.shape) == np.prod(dims):
+                i, j, k = np.rint(index).astype(int)
+                np.testing.assert_array_equal(vtk_values(image)[k, j, i], data.reshape(-1))
+                matched.add(n)
+    assert matched == {0, 1, 2}
