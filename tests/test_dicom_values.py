@@ -10,12 +10,14 @@ Sequence maps stored values.
 from __future__ import annotations
 
 import numpy as np
+import pydicom
 import pytest
 from pydicom.uid import ExplicitVRBigEndian, RLELossless
 
+import dicomgen
 import dicomkinds
 import sitkvtk
-from dicomcase import ORIGIN, check_grid, field
+from dicomcase import ORIGIN, SHAPE, check_grid, field, make_series, read_strict
 from synthetic import index_values
 
 ROWS, COLUMNS = 20, 24
@@ -99,3 +101,18 @@ def test_modality_lut_sequence(tmp_path):
     ds.save_as(path, enforce_file_format=True)
     image = _check(path, dtype=np.uint16)
     assert image.GetPointData().GetScalars().GetRange()[1] > 255  # the LUT, not stored values
+
+
+@pytest.mark.parametrize("whole_series", [True, False], ids=["series", "file"])
+def test_monochrome1_decoded_by_gdcm_is_corrected(tmp_path, whole_series):
+    """JPEG lossless: GDCM decodes it (sitkvtk does not), and its inverted values are turned
+    back. The reference is the volume written (pydicom here has no JPEG lossless decoder)."""
+    volume = (index_values(SHAPE, 1, np.float64) * 13 % 65536).astype(np.uint16)
+    _, positions, paths = make_series(tmp_path, volume, compressor="JPEG")
+    for path in paths:
+        dicomgen.edit(path, PhotometricInterpretation="MONOCHROME1")
+    assert pydicom.dcmread(paths[0]).file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.4.70"
+    if whole_series:
+        check_grid(read_strict(tmp_path), positions, volume)
+    else:
+        check_grid(_read(paths[2], False), positions[2:3], volume[2:3])

@@ -18,6 +18,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import SimpleITK as sitk
 
 from ..errors import ReadError, itk_reason
 from ..geometry import positive_spacing
@@ -32,7 +33,7 @@ from .gdcm import decode_slice, gdcm_reader
 from .parse import GDCM_KEYS, DicomFile, native_layout, parse, read_native
 from .series import DicomWarning, header_of, pixel_type, plan_series, scan_folder
 from .stacks import describe, frames, resolve, split_series, stack_of_file, with_time_steps
-from .values import decoded_by_sitkvtk, fix_gdcm_values, modality_values
+from .values import decoded_by_sitkvtk, fix_gdcm_values, gdcm_values_wrong, modality_values
 
 
 def is_dicom_file(path: str) -> DicomFile | None:
@@ -69,6 +70,14 @@ class DicomFileSource(FileSource):
                     meta["DICOM_" + GDCM_KEYS[key]] = value.strip("\0 ")
             self._header = dataclasses.replace(header, metadata=meta)
         return self._header
+
+    def read_box(self, start, size, step=0, progress=None):
+        voxels = super().read_box(start, size, step, progress)
+        info = parse(self.path)
+        if info is None or not gdcm_values_wrong(info):
+            return voxels
+        values = sitk.GetArrayFromImage(voxels) if isinstance(voxels, sitk.Image) else voxels
+        return fix_gdcm_values(info, values)
 
 
 class DicomSeriesSource:

@@ -80,11 +80,17 @@ def modality_values(info: DicomFile, count: int) -> np.ndarray:
     return (stored * slope + intercept).astype(dtype, copy=False)
 
 
+def gdcm_values_wrong(info: DicomFile) -> bool:
+    """Whether GDCM's values of this file need :func:`fix_gdcm_values` (an unsigned
+    MONOCHROME1 file, where this SimpleITK inverts it)."""
+    return wrong_kind(info) == "MONOCHROME1 inverted" and info.get("PixelRepresentation", "0") != "1"
+
+
 def fix_gdcm_values(info: DicomFile, values: np.ndarray) -> np.ndarray:
     """GDCM's decoding of a file sitkvtk cannot decode itself (JPEG and the like), corrected
     where the fault is a known function of the value: an inverted unsigned MONOCHROME1 gives
     (M - s) * m + b for M = 2^BitsStored - 1, so s * m + b = M * m + 2 * b - value."""
-    if wrong_kind(info) != "MONOCHROME1 inverted" or info.get("PixelRepresentation", "0") == "1":
+    if not gdcm_values_wrong(info):
         return values
     slope, intercept = _rescale(info)
     top = (1 << int(info.number("BitsStored", 16))) - 1
