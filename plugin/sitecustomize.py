@@ -9,8 +9,9 @@ GUI's embedded one and each ``mpiexec pvbatch`` rank, so putting this folder on
 
 Only adds ``inspect.getargspec`` where it is missing (ParaView 5.12 and later do not
 need it, older Pythons still have it), and only when ParaView's module is imported,
-so other programs do not pay for importing ``inspect``. A ``sitecustomize`` this file
-shadows (Debian ships one for apport) is still run.
+so other programs do not pay for importing ``inspect``: the fix itself is
+``sitkvtk/paraview/getargspec_fix.py``, the file ``sitkvtk paraview install`` uses. A
+``sitecustomize`` this file shadows (Debian ships one for apport) is still run.
 """
 
 from __future__ import annotations
@@ -18,33 +19,22 @@ from __future__ import annotations
 import sys
 
 _PARAVIEW_MODULE = "paraview.detail.pythonalgorithm"
+_FIX_MODULE = "sitkvtk_getargspec"  # the name ``sitkvtk paraview install`` gives the same file
 
 
-def _add_getargspec() -> None:
-    import inspect
-    from collections import namedtuple
+def _install_the_packaged_fix() -> None:
+    """Run sitkvtk/paraview/getargspec_fix.py (the one copy of the fix) as its own module,
+    without importing the sitkvtk package (that would import SimpleITK in every interpreter)."""
+    import importlib.util
+    import os
 
-    if hasattr(inspect, "getargspec"):
+    if _FIX_MODULE in sys.modules:
         return
-    arg_spec = namedtuple("ArgSpec", "args varargs keywords defaults")
-
-    def getargspec(func):
-        """What Python 3.10's ``inspect.getargspec`` returned, from ``getfullargspec``."""
-        spec = inspect.getfullargspec(func)
-        return arg_spec(spec.args, spec.varargs, spec.varkw, spec.defaults)
-
-    inspect.getargspec = getargspec
-
-
-class _BeforeParaViewAlgorithms:
-    """Import hook that patches ``inspect`` just before ParaView's plugin module loads."""
-
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name == _PARAVIEW_MODULE:
-            _add_getargspec()
-            sys.meta_path.remove(_BeforeParaViewAlgorithms)
-        return None  # the usual finders do the import
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sitkvtk", "paraview", "getargspec_fix.py")
+    spec = importlib.util.spec_from_file_location(_FIX_MODULE, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_FIX_MODULE] = module
+    spec.loader.exec_module(module)
 
 
 def _run_shadowed_sitecustomize() -> None:
@@ -68,6 +58,5 @@ def _run_shadowed_sitecustomize() -> None:
 # ParaView also runs this file as a (proxy-less) plugin when its folder is on
 # PV_PLUGIN_PATH; by then its module is loaded and start-up work is done.
 if _PARAVIEW_MODULE not in sys.modules:
-    if sys.version_info >= (3, 11):
-        sys.meta_path.insert(0, _BeforeParaViewAlgorithms)
+    _install_the_packaged_fix()
     _run_shadowed_sitecustomize()

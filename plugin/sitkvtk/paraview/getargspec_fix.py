@@ -32,13 +32,14 @@ def _add_getargspec() -> None:
 
 
 class _BeforeParaViewAlgorithms:
-    """Import hook that patches ``inspect`` just before ParaView's plugin module loads."""
+    """Import hook that patches ``inspect`` just before ParaView's plugin module loads. It
+    stays in ``sys.meta_path``: removing itself while the import walks that list would make
+    the import skip the next finder."""
 
     @staticmethod
     def find_spec(name, path=None, target=None):
         if name == _PARAVIEW_MODULE:
             _add_getargspec()
-            sys.meta_path.remove(_BeforeParaViewAlgorithms)
         return None  # the usual finders do the import
 
 
