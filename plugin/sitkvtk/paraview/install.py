@@ -248,7 +248,8 @@ def _unregister(record: dict, say) -> None:
     else:
         with open(path, "w", encoding="utf-8") as f:
             f.write(restored)
-    say(f"GUI: no longer auto-loads the plugin ({path})")
+    say(f"GUI: no longer auto-loads the plugin ({path}); an open GUI writes its list back when it exits, "
+        "so close it first")
 
 
 def status(pv: ParaView, say=print) -> bool:
