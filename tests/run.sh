@@ -40,6 +40,11 @@ if command -v pvpython >/dev/null; then
       --python-version "$pv_python_version" --target .pvsite "SimpleITK==$version"
     touch ".pvsite/SimpleITK-$version.stamp"
   fi
+  # isal: ISA-L inflate for .nii.gz (sitkvtk falls back to zlib without it).
+  if [ ! -d .pvsite/isal ]; then
+    .venv/bin/python -m pip install -q --no-deps --only-binary=:all: \
+      --python-version "$pv_python_version" --target .pvsite isal
+  fi
 fi
 
 # The other Debian release's ParaView (bookworm 5.11 <-> trixie 5.13), in a chroot kept in
