@@ -43,8 +43,11 @@ def _localizer(folder):
             [("sagittal", SAGITTAL, 2), ("axial", AXIAL, 1), ("coronal", CORONAL, 1)]):
         volume = index_values((count, 20, 24), 1, np.int16) + 1000 * (n + 1)
         positions = dicomgen.slice_positions(ORIGIN + 10 * n, direction, 3.5, count)
+        # One study date and time: GDCM's writer stamps the time of writing, which would
+        # split dcm2niix's volumes by study time.
         _, _, paths = make_series(folder / plane, volume, positions, direction=direction,
-                                  series_uid=LOCALIZER, description="PILOT", modality="MR")
+                                  series_uid=LOCALIZER, description="PILOT", modality="MR",
+                                  tags={"0008|0020": "20240102", "0008|0030": "101500"})
         _move_into(folder / plane, folder, plane)
         paths = [str(folder / f"{plane}_{p.rsplit('/', 1)[1]}") for p in paths]
         planes[plane] = (volume, positions, direction, paths)

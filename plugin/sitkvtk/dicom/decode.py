@@ -1,5 +1,8 @@
 """Stored pixel values decoded in numpy: native (little- or big-endian, 1 to 32 bits) and RLE.
 
+:func:`native_layout` / :func:`read_native` are the fast path of a series' plain slices
+(little-endian MONOCHROME2, read straight into the output, checked against GDCM once).
+
 Used where GDCM (through SimpleITK) decodes a kind of file wrongly (see :mod:`.faults`) and
 for multi-frame files whose frame count only the pixel data can tell. The output is the
 stored values, (frames, rows, columns[, samples]), with the bits above the high bit masked
@@ -191,3 +194,49 @@ def _unpack_bits(segment: bytes, size: int) -> np.ndarray | None:
             i += 1
     return np.frombuffer(bytes(out[:size]), np.uint8) if len(out) >= size else None
 
+
+def native_layout(info: DicomFile) -> tuple[np.dtype, int] | None:
+    """(stored dtype, bits stored) when the voxels can be read raw, else None.
+
+    Raw means: native little-endian, one frame, greyscale MONOCHROME2, 8/16/32 bits,
+    high bit = bits stored - 1. GDCM handles everything else (and must agree: tested).
+    """
+    if info.pixel_offset is None or info.get("SamplesPerPixel", "1") != "1":
+        return None
+    if info.get("PhotometricInterpretation") != "MONOCHROME2" \
+            or info.number("NumberOfFrames", 1) != 1:
+        return None
+    allocated = int(info.number("BitsAllocated", 0))
+    stored = int(info.number("BitsStored", allocated))
+    if allocated not in (8, 16, 32) or not 0 < stored <= allocated:
+        return None
+    if int(info.number("HighBit", stored - 1)) != stored - 1:
+        return None
+    signed = info.get("PixelRepresentation", "0") == "1"
+    return np.dtype(f"<{'i' if signed else 'u'}{allocated // 8}"), stored
+
+
+def read_native(info: DicomFile, layout: tuple[np.dtype, int], rows: int, columns: int,
+                out: np.ndarray | None = None) -> np.ndarray:
+    """The stored values of a native file, (rows, columns), as GDCM gives them before rescale.
+
+    ``out``: a C-contiguous (rows, columns) array of the stored dtype to read into.
+    """
+    dtype, stored = layout
+    count = rows * columns
+    values = np.empty(count, dtype) if out is None else out.reshape(count)
+    with open(info.path, "rb") as stream:
+        stream.seek(info.pixel_offset)
+        got = stream.readinto(memoryview(values).cast("B"))
+    if got != values.nbytes:
+        raise ValueError(f"pixel data truncated: {got} of {values.nbytes} bytes")
+    bits = dtype.itemsize * 8
+    if stored < bits:
+        # Bits above the high bit may hold overlays or garbage: GDCM masks them,
+        # then sign-extends a signed value.
+        unsigned = values.view(dtype.newbyteorder("=").str.replace("i", "u"))
+        np.bitwise_and(unsigned, (1 << stored) - 1, out=unsigned)
+        if dtype.kind == "i":
+            unsigned ^= 1 << (stored - 1)
+            values -= 1 << (stored - 1)
+    return values.reshape(rows, columns)

@@ -1,10 +1,10 @@
-"""One DICOM file's header, parsed in Python up to the pixel data, and its raw voxels.
+"""One DICOM file's header, parsed in Python up to the pixel data.
 
 A series scan needs a dozen tags from each of hundreds of files; asking GDCM
 (``ReadImageInformation``) costs as much as reading the voxels. This parser reads
 the first bytes of a Part-10 file and stops at Pixel Data (7FE0,0010), noting where
 native (uncompressed) voxels start so that they can be read straight into their slot
-of the output buffer. Anything it does not understand returns ``None`` and the caller
+of the output buffer (:func:`.decode.read_native`). Anything it does not understand returns ``None`` and the caller
 asks GDCM instead: it is a fast path, never the only path.
 """
 
@@ -13,8 +13,6 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from .charset import codecs_of, decode
 
@@ -271,50 +269,3 @@ def _walk_undefined(data, pos, endian, explicit, closing) -> int:
                 pos += 8 + length
     # Inside an item: nested elements are skipped, not kept.
     return _walk(data, pos, len(data), endian, explicit, {}, (), stop_at=_ITEM_END)
-
-
-def native_layout(info: DicomFile) -> tuple[np.dtype, int] | None:
-    """(stored dtype, bits stored) when the voxels can be read raw, else None.
-
-    Raw means: native little-endian, one frame, greyscale MONOCHROME2, 8/16/32 bits,
-    high bit = bits stored - 1. GDCM handles everything else (and must agree: tested).
-    """
-    if info.pixel_offset is None or info.get("SamplesPerPixel", "1") != "1":
-        return None
-    if info.get("PhotometricInterpretation") != "MONOCHROME2" \
-            or info.number("NumberOfFrames", 1) != 1:
-        return None
-    allocated = int(info.number("BitsAllocated", 0))
-    stored = int(info.number("BitsStored", allocated))
-    if allocated not in (8, 16, 32) or not 0 < stored <= allocated:
-        return None
-    if int(info.number("HighBit", stored - 1)) != stored - 1:
-        return None
-    signed = info.get("PixelRepresentation", "0") == "1"
-    return np.dtype(f"<{'i' if signed else 'u'}{allocated // 8}"), stored
-
-
-def read_native(info: DicomFile, layout: tuple[np.dtype, int], rows: int, columns: int,
-                out: np.ndarray | None = None) -> np.ndarray:
-    """The stored values of a native file, (rows, columns), as GDCM gives them before rescale.
-
-    ``out``: a C-contiguous (rows, columns) array of the stored dtype to read into.
-    """
-    dtype, stored = layout
-    count = rows * columns
-    values = np.empty(count, dtype) if out is None else out.reshape(count)
-    with open(info.path, "rb") as stream:
-        stream.seek(info.pixel_offset)
-        got = stream.readinto(memoryview(values).cast("B"))
-    if got != values.nbytes:
-        raise ValueError(f"pixel data truncated: {got} of {values.nbytes} bytes")
-    bits = dtype.itemsize * 8
-    if stored < bits:
-        # Bits above the high bit may hold overlays or garbage: GDCM masks them,
-        # then sign-extends a signed value.
-        unsigned = values.view(dtype.newbyteorder("=").str.replace("i", "u"))
-        np.bitwise_and(unsigned, (1 << stored) - 1, out=unsigned)
-        if dtype.kind == "i":
-            unsigned ^= 1 << (stored - 1)
-            values -= 1 << (stored - 1)
-    return values.reshape(rows, columns)

@@ -27,10 +27,10 @@ from ..sources.checks import check_data_fits
 from ..sources.file import FileSource
 from .charset import decoded_metadata
 from .checks import check_file, check_path
-from .decode import declared_frames, holds_frames
+from .decode import declared_frames, holds_frames, native_layout, read_native
 from .frames import DicomFramesSource, reads_itself
 from .gdcm import decode_slice, gdcm_reader
-from .parse import GDCM_KEYS, DicomFile, native_layout, parse, read_native
+from .parse import GDCM_KEYS, DicomFile, parse
 from .series import DicomWarning, header_of, pixel_type, plan_series, scan_folder
 from .stacks import describe, frames, resolve, split_series, stack_of_file, with_time_steps
 from .values import decoded_by_sitkvtk, fix_gdcm_values, gdcm_values_wrong, modality_values
