@@ -11,12 +11,17 @@ Python 3.11 (Debian 12) the getargspec fix (see ``plugin/sitecustomize.py``). A 
 here only declare properties: the work is done by the ``sitkvtk`` package.
 """
 
+import importlib.util
 import os
 import sys
 
-# The package this file is in, importable also when ParaView's Python has not installed it.
+# The package this file is in, importable also when ParaView's Python has not installed it;
+# put first only when no sitkvtk, or another one, would be found (a site-packages that already
+# serves it is not moved ahead of the standard library).
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if _PACKAGE_ROOT not in sys.path:
+if os.path.join(_PACKAGE_ROOT, "sitkvtk") != os.path.dirname(
+    os.path.abspath(getattr(importlib.util.find_spec("sitkvtk"), "origin", None) or os.curdir)
+):
     sys.path.insert(0, _PACKAGE_ROOT)
 
 from paraview.util.vtkAlgorithm import smdomain, smhint, smproperty, smproxy  # noqa: E402
