@@ -20,10 +20,10 @@ def child(request):
         yield reader
 
 
-def _line(name: str, tried: int, ok: int, error: int, crashes: int, others: int) -> str:
+def _line(name: str, tried: int, ok: int, error: int, crashes: int, hangs: int, wrong: int, others: int) -> str:
     return (
-        f"{name:18} inputs tried {tried:5}  good reads {ok:5}  clean errors {error:5}  "
-        f"crashes/hangs {crashes}  other exceptions {others}"
+        f"{name:26} inputs {tried:5}  good {ok:5}  clean errors {error:5}  crashes {crashes}  hangs {hangs}  "
+        f"silently wrong {wrong}  other exceptions {others}"
     )
 
 
@@ -34,14 +34,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     if not RESULTS:
         return
-    terminalreporter.section("header fuzzing (tests/test_fuzz.py)")
-    totals = [0, 0, 0, 0, 0]
+    terminalreporter.section("fuzzing (tests/test_fuzz.py, tests/test_fuzz_dicom.py)")
+    totals = [0] * 7
     for name, counts in RESULTS.items():
         row = [
-            sum(v for k, v in counts.items() if k != "unnamed"),
+            sum(v for k, v in counts.items() if k not in ("unnamed", "unverified")),
             counts.get("ok", 0),
             counts.get("error", 0),
-            counts.get("crash", 0) + counts.get("hang", 0),
+            counts.get("crash", 0),
+            counts.get("hang", 0),
+            counts.get("wrong", 0),  # a good read the header cannot explain (DICOM)
             counts.get("other", 0),
         ]
         totals = [a + b for a, b in zip(totals, row)]

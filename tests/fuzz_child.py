@@ -8,7 +8,8 @@ line each way per file::
     stdout: BEGIN <number>
             END <number> <ok|error|other> <detail>
 
-``ok``: read, with the number of points; ``error``: a ReadError (the clean refusal;
+``ok``: read, with the number of points, the dimensions (x, y, z) and the components;
+``error``: a ReadError (the clean refusal;
 in ``simpleitk`` mode, SimpleITK's RuntimeError);
 ``other``: any other Python exception (a failure too, but not a crash).
 
@@ -18,6 +19,7 @@ Usage: ``python fuzz_child.py [sitkvtk|simpleitk] [memory limit in MiB]``. The
 
 from __future__ import annotations
 
+import io
 import os
 import resource
 import sys
@@ -50,16 +52,24 @@ def main(argv: list[str]) -> int:
 
     def read(path: str) -> str:
         if mode == "simpleitk":
-            image = sitk.ReadImage(path)
-            return f"{image.GetNumberOfPixels()} points"
+            if os.path.isdir(path):  # a DICOM series, as SimpleITK's own examples read one
+                reader = sitk.ImageSeriesReader()
+                reader.SetFileNames(sitk.ImageSeriesReader.GetGDCMSeriesFileNames(path))
+                image = reader.Execute()
+            else:
+                image = sitk.ReadImage(path)
+            dims = (tuple(image.GetSize()) + (1, 1))[:3]
+            return f"{image.GetNumberOfPixels()} points {'x'.join(map(str, dims))} {image.GetNumberOfComponentsPerPixel()}"
         image = sitkvtk.read(path)
         if image.GetNumberOfPoints() == 0:  # neither data nor an error: a silent failure
             raise RuntimeError("sitkvtk.read returned an empty image without an error")
-        return f"{image.GetNumberOfPoints()} points"
+        scalars = image.GetPointData().GetScalars()
+        dims = "x".join(map(str, image.GetDimensions()))
+        return f"{image.GetNumberOfPoints()} points {dims} {scalars.GetNumberOfComponents()}"
 
     # The protocol gets its own copy of stdout; file descriptor 1 goes to stderr, so that
     # what a C library prints there (libjpeg, libtiff, HDF5 do) cannot be taken for a reply.
-    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8", errors="replace")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
 
@@ -68,7 +78,7 @@ def main(argv: list[str]) -> int:
         protocol.flush()
 
     say("READY")
-    for line in sys.stdin:
+    for line in io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape"):
         number, path = line.rstrip("\n").split("\t", 1)
         say(f"BEGIN {number}")
         try:

@@ -62,6 +62,8 @@ class ChildReader:
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,
+            encoding="utf-8",  # not the locale's: an error may quote non-ASCII header bytes
+            errors="replace",
             bufsize=1,
         )
         self.starts += 1

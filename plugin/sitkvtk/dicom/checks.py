@@ -6,7 +6,8 @@ mislabelled codestream comes back as a full image, and a few inputs hang it or c
 its heap. Every check here refuses with a ReadError naming the file, the element and
 both numbers, before GDCM (or the raw reader) sees the file:
 
-- header values: BitsAllocated 1/8/16/32/64, SamplesPerPixel 1 or 3, NumberOfFrames a
+- header values: BitsAllocated 1/8/16/32/64, SamplesPerPixel 1 or 3 (and as the
+  PhotometricInterpretation needs: GDCM makes three samples of one), NumberOfFrames a
   positive integer, Rows and Columns positive;
 - native data: its length must hold Rows x Columns x SamplesPerPixel x BitsAllocated x
   frames, and the file must hold its length;
@@ -28,7 +29,7 @@ import zlib
 
 from ..errors import ReadError
 from .encapsulated import check_encapsulated
-from .parse import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE, DicomFile, _walk, parse
+from .parse import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE, DicomFile, _Truncated, _walk, parse
 
 _RLE = "1.2.840.10008.1.2.5"
 _NATIVE = (IMPLICIT_LE, "1.2.840.10008.1.2.1", EXPLICIT_BE)
@@ -39,6 +40,8 @@ _LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN
 _DEFLATE_SLACK = 16 << 20
 _DEFLATE_STEP = 1 << 20
 ALLOWED_BITS = (1, 8, 16, 32, 64)
+_ONE_SAMPLE = ("MONOCHROME1", "MONOCHROME2", "PALETTE COLOR")
+_THREE_SAMPLES = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_PARTIAL_420", "YBR_ICT", "YBR_RCT")
 
 
 def check_values(info: DicomFile) -> int:
@@ -51,6 +54,11 @@ def check_values(info: DicomFile) -> int:
     samples = info.get("SamplesPerPixel", "1") or "1"
     if samples not in ("1", "3"):
         raise ReadError(path, f"SamplesPerPixel (0028,0002) is {samples!r}; allowed: 1 or 3")
+    photometric = info.get("PhotometricInterpretation")
+    needs = 1 if photometric in _ONE_SAMPLE else 3 if photometric in _THREE_SAMPLES else None
+    if needs is not None and int(samples) != needs:
+        raise ReadError(path, f"PhotometricInterpretation {photometric} needs SamplesPerPixel {needs}; "
+                        f"SamplesPerPixel (0028,0002) is {samples}")
     for name, tag in (("Rows", "0028,0010"), ("Columns", "0028,0011")):
         value = info.get(name)
         if not value.isdigit() or int(value) == 0:
@@ -232,7 +240,7 @@ def _check_deflated(info: DicomFile, data, frames: int) -> None:
 
 
 def check_path(path: str) -> None:
-    """The checks for a file the fast parser did not read, before GDCM opens it."""
+    """The checks for any file GDCM is about to open (a file the fast parser did not read too)."""
     info = parse(path)
     if info is not None:
         check_file(info)
@@ -240,16 +248,21 @@ def check_path(path: str) -> None:
     with _mapped(path) as data:
         start = _body_start(data)
         if start is None:
-            return
+            return  # not Part 10 (or its meta group is damaged): GDCM's to judge
         meta: dict[int, bytes] = {}
-        try:
-            _walk(data, 132, len(data), "<", True, meta, {0x00020010}, group_limit=0x0002)
-        except Exception:  # noqa: BLE001 - a meta group the parser cannot walk: GDCM's to judge
-            return
+        _walk(data, 132, len(data), "<", True, meta, {0x00020010}, group_limit=0x0002)
         syntax = meta.get(0x00020010, b"").rstrip(b"\0 ").decode("ascii", "replace")
-    if syntax == DEFLATED_LE:
-        raise ReadError(path, "a deflated data set whose header cannot be read (cut short or damaged)")
-
+        if syntax == DEFLATED_LE:
+            raise ReadError(path, "a deflated data set whose header cannot be read (cut short or damaged)")
+        try:
+            _walk(data, start, len(data), ">" if syntax == EXPLICIT_BE else "<", syntax != IMPLICIT_LE, {}, ())
+        except _Truncated:
+            # An element runs past the end of the file: cut short, or the elements are not
+            # encoded as the transfer syntax says (GDCM guesses, slowly, and pads).
+            raise ReadError(path, f"its elements cannot be read as transfer syntax {syntax or '(none)'}: "
+                            "one runs past the end of the file (cut short, or another encoding)") from None
+        except Exception:  # noqa: BLE001 - what the parser does not handle (UN of undefined length): GDCM's
+            return
 
 
 def placeable(name: str, files: list[DicomFile], notes: list[str]) -> list[DicomFile]:
@@ -281,3 +294,11 @@ def _finite_plane(info: DicomFile) -> bool:
     if not all(math.isfinite(v) for v in orientation) or len(orientation) != 6:
         return False
     return math.hypot(*orientation[:3]) > 0 and math.hypot(*orientation[3:]) > 0
+
+
+def check_pixel_spacing(name: str, info: DicomFile) -> None:
+    """PixelSpacing, where given, is two positive finite numbers (row, column spacing)."""
+    text = info.get("PixelSpacing")
+    values = info.numbers("PixelSpacing")
+    if text and (values is None or len(values) != 2 or not all(math.isfinite(v) and v > 0 for v in values)):
+        raise ReadError(info.path, f"{name}: PixelSpacing (0028,0030) is {text!r}; it must be two positive numbers")

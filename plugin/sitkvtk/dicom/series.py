@@ -9,7 +9,8 @@ grid does when the positions do not make one (see :func:`plan_series`):
 - duplicate positions: the file with the lowest InstanceNumber is kept, the others
   dropped, with a warning;
 - missing slices (steps that are whole multiples of the median step): blank slices
-  (value 0) are inserted, so every real slice stays at its true position;
+  (value 0) are inserted, so every real slice stays at its true position (as long as
+  there are no more blank slices than real ones);
 - other non-uniform steps: the spacing is (last - first) / (n - 1), so the first and
   last slices are exact; the warning gives the largest error of the others in mm.
 
@@ -29,7 +30,7 @@ from ..errors import ReadError
 from ..header import ImageHeader
 from ..pixeltypes import pixel_id, widest
 from ..progress import report
-from .checks import placeable
+from .checks import check_pixel_spacing, placeable
 from .gdcm import header_with_gdcm, pixel_type_of
 from .parse import DicomFile, parse
 from .values import decoded_by_sitkvtk, output_dtype
@@ -91,6 +92,7 @@ def plan_series(uid: str, files: list[DicomFile], folder: str) -> SeriesPlan:
             raise ReadError(folder, f"{name}: its slices differ in {key} ({sorted(values)})")
     iops = [f.numbers("ImageOrientationPatient") for f in files]
     ipps = [f.numbers("ImagePositionPatient") for f in files]
+    check_pixel_spacing(name, first)  # the slices agree on it (above): one file speaks for all
     spacing_yx = first.numbers("PixelSpacing") or [1.0, 1.0]
     dx, dy = float(spacing_yx[1]), float(spacing_yx[0])
     if any(v is None or len(v) != 6 for v in iops) or any(p is None or len(p) != 3 for p in ipps):
@@ -134,7 +136,8 @@ def plan_series(uid: str, files: list[DicomFile], folder: str) -> SeriesPlan:
         multiples = np.rint(steps / dz)
         if np.abs(steps - dz).max() <= tolerance:
             pass
-        elif multiples.min() >= 1 and np.abs(steps - multiples * dz).max() <= tolerance:
+        elif multiples.min() >= 1 and np.abs(steps - multiples * dz).max() <= tolerance \
+                and multiples.sum() <= 2 * len(steps):  # more blank than real: not a gap, an outlier
             slots = [ordered[0]]
             for f, m in zip(ordered[1:], multiples):
                 slots += [None] * (int(m) - 1) + [f]
