@@ -132,6 +132,9 @@ build() {
 }
 
 started=$SECONDS
+mkdir -p "$cache"
+exec 9>"$cache/$codename.lock"
+flock 9  # one build at a time; a second run waits for the first and then reuses its chroot
 if ! works; then
   if [ -d "$target" ]; then say "$target is missing pieces or out of date: rebuilding"; fi
   build || give_up "could not build the $codename chroot"

@@ -10,7 +10,6 @@ import json
 import os
 import sys
 
-from paraview import servermanager
 from paraview.simple import (
     Contour,
     GetActiveViewOrCreate,
@@ -22,6 +21,8 @@ from paraview.simple import (
     SaveScreenshot,
     Show,
 )
+
+from paraview import servermanager
 
 PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "plugin", "SimpleITKPlugin.py")
 LoadPlugin(os.path.abspath(PLUGIN), ns=globals())
@@ -68,6 +69,8 @@ def modes(path):
     import paraview.simple as simple
 
     reader = SimpleITKReader(FileName=path)
+    # ParaView 5.13 has ProcessIds, whose point array is "PointProcessIds"; 5.11 has only
+    # ProcessIdScalars, whose array is "ProcessId". Take the filter there is, and its array.
     ids = getattr(simple, "ProcessIds", None) or simple.ProcessIdScalars
     result = {}
     for mode, text in (("Image", "Image (direction matrix)"), ("StructuredGrid", "Structured grid (world points)"),
@@ -76,7 +79,8 @@ def modes(path):
         summary = _summary(reader)
         tagged = ids(Input=reader)
         tagged.UpdatePipeline()
-        ranks = tagged.PointData["ProcessId"].GetRange()
+        name = "PointProcessIds" if "PointProcessIds" in tagged.PointData.keys() else "ProcessId"
+        ranks = tagged.PointData[name].GetRange()
         summary["pieces"] = int(ranks[1]) + 1 if ranks[0] == 0 else -1
         result[mode] = summary
     return result

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from pvtools import pv_env, tool
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
 import sitkvtk
-from pvtools import pv_env, tool
 from sitkvtk.world.reader import WorldImageReader
 from synthetic import distance_image, oblique_image
 from tiling import MODES, box_values, check_tiling, world_of
@@ -72,7 +72,7 @@ def _surface(parts: list[dict]) -> dict:
 
 
 @pytest.fixture(scope="module")
-def volumes(tmp_path_factory):
+def volumes(tmp_path_factory, paraview):
     """The two generated files, and what serial pvbatch (one rank) makes of them."""
     folder = tmp_path_factory.mktemp("mpi")
     values = write_image(folder, oblique_image(np.float32, size=VALUES_SIZE), "values.nii")

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from pvtools import run, tool, xvfb
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 from vtkmodules.vtkIOImage import vtkPNGReader
 
 import sitkvtk
-from pvtools import pv_env, tool
 from sitkvtk.sample import make_phantom
 from synthetic import distance_image, oblique_image, rotation_3d, sitk_world
 from worldcheck import world_reader, write_image
@@ -27,15 +27,13 @@ PV_CHECKS = HERE / "pv_checks.py"
 
 # -- ParaView, for real -------------------------------------------------------------------
 def _run(command, tmp_path, *, timeout=180) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, env=pv_env(), cwd=tmp_path, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
+    return run(command, cwd=tmp_path, timeout=timeout)
 
 
-def _pvbatch(tmp_path, command, *arguments, launcher=(), xvfb=False):
+def _pvbatch(tmp_path, command, *arguments, launcher=(), screen=False):
     out = tmp_path / f"{command}.json"
-    prefix = [tool("xvfb-run"), "-a"] if xvfb else []
-    result = _run([*prefix, *launcher, tool("pvbatch"), str(PV_CHECKS), command, str(out), *arguments], tmp_path)
+    command_line = [*launcher, tool("pvbatch"), str(PV_CHECKS), command, str(out), *arguments]
+    result = _run(xvfb(*command_line) if screen else command_line, tmp_path)
     assert f"pv_checks done {command}" in result.stdout, result.stdout + result.stderr
     return json.loads(out.read_text()), result
 
@@ -125,7 +123,7 @@ def test_pvbatch_screenshot_shows_the_oblique_sample_rotated(tmp_path):
     straight = write_image(tmp_path, straight_image, "straight.mha")
     pngs = {name: tmp_path / f"{name}.png" for name in ("oblique", "straight")}
     seen, _ = _pvbatch(tmp_path, "screenshot", oblique, str(pngs["oblique"]), straight, str(pngs["straight"]),
-                       xvfb=True)
+                       screen=True)
     assert seen["types"] == ["vtkStructuredGrid", "vtkImageData"]  # the default mode of each
     fill = {}
     for name, png in pngs.items():
@@ -147,7 +145,7 @@ def test_paraview_gui_opens_a_file_through_the_plugin(tmp_path):
     png = tmp_path / "gui.png"
     env_script = [
         "env", f"SITKVTK_GUI_FILE={path}", f"SITKVTK_GUI_PNG={png}",
-        tool("xvfb-run"), "-a", tool("paraview"), f"--script={HERE / 'pv_gui.py'}", "--exit",
+        *xvfb(tool("paraview"), f"--script={HERE / 'pv_gui.py'}", "--exit"),
     ]
     result = _run(env_script, tmp_path, timeout=240)
     # The GUI exits 0 even when a script fails: the script's last line proves it ran.
@@ -189,7 +187,7 @@ def test_mpi_pvbatch_ranks_load_the_plugin_and_stream_pieces(tmp_path, ranks):
 @pytest.mark.paraview
 def test_pv_slice_example_saves_a_picture_of_the_sample(tmp_path):
     png = tmp_path / "slice.png"
-    command = [tool("xvfb-run"), "-a", tool("pvpython"), str(ROOT / "examples" / "pv_slice.py"), "-o", str(png)]
+    command = xvfb(tool("pvpython"), str(ROOT / "examples" / "pv_slice.py"), "-o", str(png))
     result = _run(command, tmp_path)
     assert "vtkStructuredGrid, 774144 points" in result.stdout, result.stdout + result.stderr
     pixels = _png(png)

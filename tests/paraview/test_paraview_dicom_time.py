@@ -19,10 +19,10 @@ import numpy as np
 import pydicom
 import pytest
 import SimpleITK as sitk
+from pvtools import pv_env, tool
 
 import dicomgen
 import sitkvtk
-from pvtools import pv_env, tool
 from synthetic import corners, index_values, oblique_image, rotation_3d
 
 SCRIPT = Path(__file__).resolve().parent / "pv_dicom_time.py"
@@ -81,7 +81,7 @@ def dicom_folder(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def dicom_seen(dicom_folder, tmp_path_factory):
+def dicom_seen(dicom_folder, tmp_path_factory, paraview):
     folder, written = dicom_folder
     return _pvbatch(tmp_path_factory.mktemp("pv_dicom"), "dicom", folder, written["A"][2][0])
 
@@ -156,7 +156,7 @@ def _xyzt(t_index=None) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def time_seen(tmp_path_factory):
+def time_seen(tmp_path_factory, paraview):
     folder = tmp_path_factory.mktemp("time")
     image = sitk.GetImageFromArray(_xyzt().astype(np.int32), isVector=False)
     direction = np.eye(4)
@@ -245,7 +245,7 @@ def test_grouped_file_series_opens_as_time_steps(time_seen):
 
 # -- saving --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def save_seen(tmp_path_factory):
+def save_seen(tmp_path_factory, paraview):
     folder = tmp_path_factory.mktemp("save")
     image = oblique_image("int16", 3, size=(7, 6, 5))
     source = folder / "in.nii.gz"

@@ -15,15 +15,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from pvtools import pv_env, tool
 
-from pvtools import tool
 from synthetic import corners, oblique_image
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory):
+def saved(tmp_path_factory, paraview):
     pvbatch = tool("pvbatch")
     folder = tmp_path_factory.mktemp("paraview_writer")
     image = oblique_image("int16", 3, size=(7, 6, 5))
@@ -32,10 +32,7 @@ def saved(tmp_path_factory):
     out = folder / "out"
     out.mkdir()
     report = folder / "report.json"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / ".pvsite"), str(ROOT / "plugin"), env.get("PYTHONPATH", "")]
-    )
+    env = pv_env()
     result = subprocess.run(
         [pvbatch, str(Path(__file__).resolve().parent / "pv_writer.py"), str(source), str(out), str(report)],
         capture_output=True, text=True, timeout=300, env=env,
