@@ -63,7 +63,7 @@ class ChildReader:
             stderr=self._stderr,
             text=True,
             encoding="utf-8",  # not the locale's: an error may quote non-ASCII header bytes
-            errors="replace",
+            errors="surrogateescape",  # a file name that is not UTF-8 goes over as its bytes
             bufsize=1,
         )
         self.starts += 1

@@ -52,3 +52,29 @@ def test_output_and_contour_survive_the_legacy_format(tmp_path, mode):
     contour.Update()
     assert contour.GetOutput().GetNumberOfCells() > 0
     assert _legacy_round_trip(contour.GetOutput()).GetNumberOfCells() == contour.GetOutput().GetNumberOfCells()
+
+
+def test_text_that_is_not_utf8_reaches_vtk_as_utf8(tmp_path):
+    """Latin-1 bytes in a NIfTI descrip, an NRRD field and a MetaImage field: every string on
+    the output is valid UTF-8 (VTK aborts the process on anything else)."""
+    from sitkvtk.reader import SimpleITKReader
+
+    image = oblique_image(np.int16, 3, size=(4, 3, 2))
+    paths = []
+    for ext, edit in ((".nii", lambda d: d[:148] + b"Sch\xe4del\0" + d[156:]),
+                      (".nrrd", lambda d: d.replace(b"\n\n", b"\nSch\xe4del:=Gr\xfc\xdfe\n\n", 1)),
+                      (".mha", lambda d: d.replace(b"ObjectType", b"Comment = Sch\xe4del\nObjectType", 1))):
+        path = tmp_path / f"latin1{ext}"
+        sitk.WriteImage(image, str(path))
+        path.write_bytes(edit(path.read_bytes()))
+        paths.append(str(path))
+    for path in paths:
+        reader = SimpleITKReader()
+        reader.SetFileName(path)
+        reader.Update()
+        assert reader.last_error is None
+        fields = reader.GetOutputDataObject(0).GetFieldData()
+        for i in range(fields.GetNumberOfArrays()):
+            array = fields.GetAbstractArray(i)
+            for j in range(array.GetNumberOfValues()):
+                array.GetValue(j).encode("utf-8")  # raises on a lone surrogate

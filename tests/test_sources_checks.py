@@ -585,3 +585,17 @@ def test_metadata_key_that_is_not_text(tmp_path, child):
     _patch(path, b"TransformMatrix", b"Trans\xe6ormMatrix")
     outcome = child.read(path)
     assert outcome.status in ("ok", "error"), outcome
+
+
+def test_file_name_that_is_not_utf8_is_refused_not_a_crash(tmp_path, child):
+    """Python holds such a name's bytes as lone surrogates; SimpleITK aborts the process on them."""
+    good = str(tmp_path / "good.mha")
+    sitk.WriteImage(oblique_image(np.int16, 3, size=(4, 3, 2)), good)
+    for name in (b"sch\xe4del.mha", b"missing\xe4.mha", b"img\xe4.dcm"):
+        path = os.fsdecode(os.path.join(os.fsencode(tmp_path), name))
+        if not name.startswith(b"missing"):
+            os.link(good, path)
+        outcome = child.read(path)
+        assert outcome.status == "error", outcome
+        assert "not valid UTF-8" in outcome.detail and f"{tmp_path}/" in outcome.detail
+    assert child.read(good).status == "ok"

@@ -18,7 +18,7 @@ from vtkmodules.vtkCommonExecutionModel import (
 
 from .bridge import SCALARS_NAME, voxels_size, vtk_array_from_voxels
 from .errors import ReadError
-from .fielddata import add_field_data
+from .fielddata import add_field_data, vtk_text
 from .geometry import check_coordinate_system, set_vtk_image_geometry
 from .header import ImageHeader
 from .pieces import holds_nothing, split_mode
@@ -276,7 +276,8 @@ class SimpleITKReader(VTKPythonAlgorithmBase):
         if output is not None:
             output.Initialize()
         if self._report_errors:
-            vtkOutputWindow.GetInstance().DisplayErrorText(f"ERROR: SimpleITKReader: {error}\n")
+            # vtk_text: an ITK message may quote undecodable bytes, which would abort VTK.
+            vtkOutputWindow.GetInstance().DisplayErrorText(vtk_text(f"ERROR: SimpleITKReader: {error}\n"))
         return 0
 
 

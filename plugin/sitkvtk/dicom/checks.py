@@ -28,6 +28,7 @@ import struct
 import zlib
 
 from ..errors import ReadError
+from ..sources.checks import check_name
 from .encapsulated import check_encapsulated
 from .parse import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE, DicomFile, _Truncated, _walk, parse
 
@@ -241,6 +242,7 @@ def _check_deflated(info: DicomFile, data, frames: int) -> None:
 
 def check_path(path: str) -> None:
     """The checks for any file GDCM is about to open (a file the fast parser did not read too)."""
+    check_name(path)  # a file of a folder: the folder's own name was checked, not this one's
     info = parse(path)
     if info is not None:
         check_file(info)

@@ -28,6 +28,7 @@ from paraview.util.vtkAlgorithm import smdomain, smhint, smproperty, smproxy  # 
 from vtkmodules.vtkCommonCore import vtkStringArray  # noqa: E402
 
 from sitkvtk.errors import ReadError, WriteError  # noqa: E402
+from sitkvtk.fielddata import vtk_text  # noqa: E402
 from sitkvtk.formats.registry import extensions  # noqa: E402
 from sitkvtk.geometry import COORDINATE_SYSTEMS  # noqa: E402
 from sitkvtk.world.modes import OUTPUT_MODES  # noqa: E402
@@ -198,7 +199,7 @@ class SimpleITKDICOMFolderProxy(_ReaderProperties):
         listing = vtkStringArray()
         try:
             for uid, text in zip(self.GetSeriesIDs(), self.GetSeriesDescriptions()):
-                listing.InsertNextValue(f"{uid}: {text}")
+                listing.InsertNextValue(vtk_text(f"{uid}: {text}"))  # valid UTF-8, or VTK aborts
         except ReadError:
             pass  # RequestInformation reports it
         return listing

@@ -36,9 +36,21 @@ _DEFLATE_MAX_RATIO = 1100
 _VTK_MAX_EXTENT = 2**31 - 1  # VTK extents are int
 
 
+def check_name(path: str) -> None:
+    """Refuse a name that is not valid UTF-8 (Python holds its bytes as lone surrogates):
+    SimpleITK aborts the process when handed one. The message shows the name with U+FFFD."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise ReadError(shown, "the file name is not valid UTF-8, which SimpleITK cannot open; "
+                        "rename it") from None
+
+
 def check_path(path: str, folder_ok: bool = True) -> None:
     """Raise :class:`ReadError` unless ``path`` is a regular file this process can open,
     or (``folder_ok``) a folder. A pipe or device is refused: opening one may block forever."""
+    check_name(path)
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
