@@ -10,6 +10,7 @@ full-size image of garbage or zeros without a word.
 from __future__ import annotations
 
 import struct
+from typing import NamedTuple
 
 from ..errors import ReadError
 from .parse import DicomFile
@@ -21,6 +22,7 @@ _JPEG_LS = ("1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81")
 _JPEG_2000 = ("1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91")
 _ITEM, _SEQ_END = 0xFFFEE000, 0xFFFEE0DD
 _UNDEFINED = 0xFFFFFFFF
+_HEAD = 1 << 20  # JPEG tables and APP segments (an ICC profile) come before the frame header
 #: JPEG start-of-frame markers (baseline to lossless, and JPEG-LS's SOF55).
 _SOF = (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7)
 
@@ -54,35 +56,55 @@ def check_encapsulated(info: DicomFile, frames: int, data, offset: int) -> None:
         _check_codestream(info, frame, number)
 
 
-def _frames(info, data, table, fragments, frames) -> list[bytes]:
-    """The start of each frame's codestream (its first fragment) and, for one frame, all of it."""
+class _Frame(NamedTuple):
+    """What the checks read of one frame: never the whole codestream (a frame may be large)."""
+
+    head: bytes  # its first _HEAD bytes (the markers before the image data)
+    tail: bytes  # its last 4 bytes (the end-of-image marker, maybe a padding byte)
+    size: int
+
+
+def _frame(data, pieces) -> _Frame:
+    """A frame made of fragments ``pieces`` ((start, length) in ``data``)."""
+    head, size = b"", 0
+    for start, length in pieces:
+        if len(head) < _HEAD:
+            head += bytes(data[start : start + min(length, _HEAD - len(head))])
+        size += length
+    start, length = pieces[-1]
+    return _Frame(head, bytes(data[start + max(length - 4, 0) : start + length]), size)
+
+
+def _frames(info, data, table, fragments, frames):
+    """Each frame: all fragments for one frame, one fragment per frame, or as the offset table says."""
     if frames == 1:
-        return [b"".join(bytes(data[start : start + length]) for start, length in fragments)]
+        yield _frame(data, fragments)
+        return
     if len(fragments) == frames:
-        return [bytes(data[start : start + length]) for start, length in fragments]
+        for fragment in fragments:
+            yield _frame(data, [fragment])
+        return
     start, length = table
     if length != 4 * frames:
         raise ReadError(info.path, f"encapsulated Pixel Data: {len(fragments)} fragments for {frames} frames "
                         f"and a Basic Offset Table of {length // 4} entries; frames cannot be told apart")
     first = fragments[0][0] - 8
     offsets = struct.unpack_from(f"<{frames}I", data, start)
-    starts = {begin - 8 - first: begin for begin, _ in fragments}
-    result = []
+    starts = {begin - 8 - first: (begin, size) for begin, size in fragments}
     for number, value in enumerate(offsets):
         if value not in starts:
             raise ReadError(info.path, f"encapsulated Pixel Data: frame {number} starts at offset {value}, "
                             "where no fragment starts")
-        begin = starts[value]
-        result.append(bytes(data[begin : begin + next(n for b, n in fragments if b == begin)]))
-    return result
+        yield _frame(data, [starts[value]])
 
 
-def _check_codestream(info: DicomFile, stream: bytes, number: int) -> None:
+def _check_codestream(info: DicomFile, frame: _Frame, number: int) -> None:
     """The frame's own header agrees with Rows, Columns and SamplesPerPixel."""
     syntax = info.transfer_syntax
     if syntax == _RLE:
-        _check_rle(info, stream, number)
+        _check_rle(info, frame, number)
         return
+    stream = frame.head
     if syntax in _JPEG or syntax in _JPEG_LS:
         found = _jpeg_size(stream)
         kind = "JPEG-LS" if syntax in _JPEG_LS else "JPEG"
@@ -101,7 +123,7 @@ def _check_codestream(info: DicomFile, stream: bytes, number: int) -> None:
         raise ReadError(info.path, f"{where}the {kind} codestream is {width}x{height} with {components} "
                         f"component(s); the header says Columns x Rows {expected[0]}x{expected[1]} with "
                         f"SamplesPerPixel {expected[2]}")
-    if int(info.number("NumberOfFrames", 1)) == 1 and b"\xff\xd9" not in stream[-4:]:
+    if int(info.number("NumberOfFrames", 1)) == 1 and b"\xff\xd9" not in frame.tail:
         raise ReadError(info.path, f"the {kind} codestream is cut short (no end-of-image marker)")
 
 
@@ -141,17 +163,17 @@ def _j2k_size(stream: bytes) -> tuple[int, int, int] | None:
     return xsiz - xosiz, ysiz - yosiz, components
 
 
-def _check_rle(info: DicomFile, stream: bytes, number: int) -> None:
+def _check_rle(info: DicomFile, frame: _Frame, number: int) -> None:
     """An RLE frame: its 64-byte header names one segment per sample byte, inside the frame."""
-    if len(stream) < 64:
-        raise ReadError(info.path, f"RLE frame {number} is {len(stream)} bytes, shorter than its header")
-    count, *offsets = struct.unpack_from("<16I", stream, 0)
+    if frame.size < 64 or len(frame.head) < 64:
+        raise ReadError(info.path, f"RLE frame {number} is {frame.size} bytes, shorter than its header")
+    count, *offsets = struct.unpack_from("<16I", frame.head, 0)
     bits = int(info.get("BitsAllocated") or 16)
     expected = int(info.get("SamplesPerPixel", "1") or 1) * max(bits // 8, 1)
     if count != expected:
         raise ReadError(info.path, f"RLE frame {number} has {count} segments; SamplesPerPixel x "
                         f"BitsAllocated / 8 needs {expected}")
     used = offsets[:count]
-    if used[0] != 64 or any(b <= a for a, b in zip(used, used[1:])) or used[-1] >= len(stream):
+    if used[0] != 64 or any(b <= a for a, b in zip(used, used[1:])) or used[-1] >= frame.size:
         raise ReadError(info.path, f"RLE frame {number}: segment offsets {used} do not fit its "
-                        f"{len(stream)} bytes")
+                        f"{frame.size} bytes")
