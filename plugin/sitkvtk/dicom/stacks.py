@@ -107,7 +107,7 @@ def _stacks_of(uid: str, files: list[DicomFile]) -> list[Stack]:
     groups: dict[tuple, list[DicomFile]] = {}
     for f in files:
         iop = f.numbers("ImageOrientationPatient")
-        orientation = tuple(np.round(iop, 4)) if iop and len(iop) == 6 else None
+        orientation = tuple(round(v, 4) + 0.0 for v in iop) if iop and len(iop) == 6 else None
         key = (orientation,) + tuple(f.get(k) for k in (
             "Rows", "Columns", "PixelSpacing", "SamplesPerPixel", "BitsAllocated", "PixelRepresentation"))
         groups.setdefault(key, []).append(f)
@@ -140,7 +140,7 @@ def _positions(files: list[DicomFile]) -> tuple | None:
     found = [f.numbers("ImagePositionPatient") for f in files]
     if any(p is None or len(p) != 3 for p in found):
         return None
-    rounded = sorted(tuple(np.round(p, 3)) for p in found)
+    rounded = sorted(tuple(round(v, 3) + 0.0 for v in p) for p in found)  # + 0.0: no -0.0
     return tuple(rounded) if len(set(rounded)) == len(rounded) else None
 
 
