@@ -1,5 +1,6 @@
-"""Run by pvbatch with nothing set up but what the test says: loads the plugin file given
-(``sitkvtk paraview path``, or a wheel's installed copy), reads IMAGE and prints what it got.
+"""Run by pvbatch or pvpython with nothing set up but what the test says: loads the plugin file
+given (``sitkvtk paraview path``, or a wheel's installed copy; "-": load nothing, the install's
+auto-load must have done it), reads IMAGE and prints what it got.
 
     pvbatch pv_installed.py PLUGIN IMAGE
 """
@@ -10,7 +11,8 @@ import sys
 from paraview.simple import LoadPlugin, OpenDataFile
 
 plugin, image = sys.argv[1:3]
-LoadPlugin(plugin, ns=globals())
+if plugin != "-":
+    LoadPlugin(plugin, ns=globals())
 reader = OpenDataFile(image)
 reader.UpdatePipeline()
 info = reader.GetDataInformation()

@@ -118,6 +118,12 @@ def test_after_install_pvbatch_and_the_gui_open_a_nii_gz_and_uninstall_takes_it_
     assert seen["points"] == np.prod(SIZE) and seen["range"] == [0.0, largest]
     assert seen["sitkvtk"].startswith(str(home))  # the install's copy, not the one installed from
 
+    # pvpython with no line at all: the install's start-up file made ParaView load the plugin.
+    bare = subprocess.run([tool("pvpython"), str(HERE / "pv_installed.py"), "-", image], env=_clean_env(home),
+                          cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    seen = _report(bare, "pv_installed")
+    assert seen["reader"] == "SimpleITKReader" and np.allclose(seen["bounds"], bounds, atol=1e-4)
+
     # The GUI: the script loads nothing; the plugin must have been auto-loaded.
     gui = subprocess.run(
         [tool("xvfb-run"), "-a", "-s", "-noreset", tool("paraview"), f"--script={HERE / 'pv_gui_autoload.py'}",

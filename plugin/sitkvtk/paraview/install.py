@@ -26,10 +26,9 @@ import sys
 
 from . import gui_settings
 from .probe import ParaView
+from .startup import AUTOLOAD_MODULE, FIX_MODULE, PTH_NAME, startup_files
 
 PLUGIN_NAME = "SimpleITKPlugin"
-PTH_NAME = "sitkvtk-paraview.pth"
-FIX_MODULE = "sitkvtk_getargspec"
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc")
 
@@ -193,15 +192,16 @@ def install(pv: ParaView, say=print) -> str:
         _save_manifest(target, manifest)  # from here on, uninstall can undo what was done
         _simpleitk(pv, target, say)
         _sitkvtk(target, say)
-        lines = [target]
+        files, pth = startup_files(target, pv.needs_getargspec_fix)
+        for path, text in files.items():  # inside target: uninstall removes the folder
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
         if pv.needs_getargspec_fix:
-            fix = os.path.join(target, f"{FIX_MODULE}.py")
-            shutil.copyfile(os.path.join(_PACKAGE, "paraview", "getargspec_fix.py"), fix)
-            lines.append(f"import {FIX_MODULE}")
-            say(f"ParaView {pv.version_text} on Python {pv.python_text} needs inspect.getargspec: {fix}")
+            say(f"ParaView {pv.version_text} on Python {pv.python_text} needs inspect.getargspec: "
+                f"{os.path.join(target, FIX_MODULE + '.py')}")
         _makedirs(pv.user_site, manifest)
-        _write_if_changed(os.path.join(pv.user_site, PTH_NAME), "\n".join(lines) + "\n", manifest,
-                          "start-up file", say)
+        _write_if_changed(os.path.join(pv.user_site, PTH_NAME), pth, manifest, "start-up file", say)
         _gui(pv, plugin, manifest, say)
     except OSError as error:
         if isinstance(error, SetupError):
@@ -210,7 +210,7 @@ def install(pv: ParaView, say=print) -> str:
     finally:
         if os.path.isdir(target):
             _save_manifest(target, manifest)
-    say(f'pvpython / pvbatch: LoadPlugin("{plugin}", ns=globals())')
+    say(f"pvpython / pvbatch: the plugin loads by itself; by hand: LoadPlugin(\"{plugin}\", ns=globals())")
     return plugin
 
 
@@ -268,6 +268,8 @@ def status(pv: ParaView, say=print) -> bool:
     if pv.needs_getargspec_fix:
         fix = os.path.join(target, f"{FIX_MODULE}.py")
         checks.append(("getargspec fix (5.11, Python >= 3.11)", os.path.isfile(fix), fix))
+    autoload = os.path.join(target, f"{AUTOLOAD_MODULE}.py")
+    checks.append(("pvpython / pvbatch auto-load", os.path.isfile(autoload), autoload))
     if pv.gui is not None:
         path = gui_settings.settings_file(pv.version)
         text = open(path, encoding="utf-8").read() if os.path.isfile(path) else ""

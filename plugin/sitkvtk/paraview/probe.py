@@ -16,7 +16,9 @@ from dataclasses import dataclass
 # Run by pvpython. Imports nothing of sitkvtk: that Python may not have it yet.
 _PROBE = r"""
 import importlib.util, inspect, json, os, site, sys
-python_has_it = hasattr(inspect, "getargspec")  # before ParaView's imports (a fix may add it then)
+# Python's own, not one a fix added (the fix runs as module sitkvtk_getargspec)
+added_by = getattr(getattr(inspect, "getargspec", None), "__module__", "sitkvtk_getargspec")
+python_has_it = added_by != "sitkvtk_getargspec"
 algorithms = importlib.util.find_spec("paraview.detail.pythonalgorithm")
 with open(algorithms.origin, encoding="utf-8") as f:
     # ParaView 5.11 imports inspect.getargspec, gone from Python 3.11: detected, not assumed.
@@ -87,6 +89,7 @@ def probe(pvpython: str, timeout: float = 120) -> ParaView:
     """Run ``pvpython`` once and read what it says about itself."""
     # Nothing of this Python's environment: pvpython must answer for itself.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    env["SITKVTK_PARAVIEW_AUTOLOAD"] = "0"  # an installed plugin stays out of the answer
     try:
         result = subprocess.run([pvpython, "-c", _PROBE], capture_output=True, text=True, timeout=timeout, env=env)
     except (OSError, subprocess.TimeoutExpired) as error:
