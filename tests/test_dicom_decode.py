@@ -56,3 +56,13 @@ def test_rle_header_promising_a_huge_image_is_refused(tmp_path):
     path = _rle_file(tmp_path, header.tobytes() + b"\xff\0" * 8, rows=60000, columns=60000)
     with pytest.raises(sitkvtk.ReadError, match=r"rle\.dcm: RLE frame of 80 bytes cannot hold 60000x60000"):
         sitkvtk.read(path)
+
+
+@pytest.mark.parametrize("bits", [8, 16])
+def test_small_rle_image_gdcm_refuses(tmp_path, bits):
+    """SimpleITK 2.5.7's GDCM fails on RLE images this small ("Failed to change to Implicit
+    Transfer Syntax"); sitkvtk decodes them itself when GDCM fails."""
+    stored = (index_values((4, 5), 1, np.float64) * 37 % 250).astype(f"u{bits // 8}")
+    path = tmp_path / "tiny.dcm"
+    dicomkinds.write(path, stored, bits=bits, syntax=RLELossless)
+    np.testing.assert_array_equal(vtk_values(sitkvtk.read(path))[0], pydicom.dcmread(path).pixel_array)

@@ -27,7 +27,7 @@ from ..sources.checks import check_data_fits
 from ..sources.file import FileSource
 from .charset import decoded_metadata
 from .checks import check_file, check_path
-from .decode import declared_frames, holds_frames, native_layout, read_native
+from .decode import RLE, can_decode, declared_frames, holds_frames, native_layout, read_native
 from .frames import DicomFramesSource, reads_itself
 from .gdcm import decode_slice, gdcm_reader
 from .parse import GDCM_KEYS, DicomFile, parse
@@ -177,7 +177,15 @@ class DicomSeriesSource:
                 stored = stored * slope + intercept  # float64, as GDCM's rescaler computes
             np.copyto(slot, stored, casting="unsafe")
             return
-        values, _image = decode_slice(info, nx, ny)
+        try:
+            values, _image = decode_slice(info, nx, ny)
+        except ReadError:
+            if info.transfer_syntax != RLE or not can_decode(info):
+                raise
+            # This GDCM refuses small RLE images ("Failed to change to Implicit Transfer
+            # Syntax") that decode.py reads; data that is broken fails there with its reason.
+            np.copyto(slot, modality_values(info, 1)[0][box], casting="unsafe")
+            return
         np.copyto(slot, fix_gdcm_values(info, values[box]), casting="unsafe")
 
     def _raw_agrees(self, info: DicomFile, layout) -> bool:
