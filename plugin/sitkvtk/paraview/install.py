@@ -1,13 +1,14 @@
 """``sitkvtk paraview install / uninstall / status``: set a ParaView up to load the plugin.
 
 For the ParaView whose pvpython is given (see ``probe``), per user, with no environment
-variable:
+variable for the user to set:
 
 - SimpleITK and a copy of this sitkvtk go in ``<data home>/sitkvtk/paraview-python<X.Y>``
   (``~/.local/share`` unless ``XDG_DATA_HOME``), built for that ParaView's Python;
 - one ``sitkvtk-paraview.pth`` in that Python's user site-packages puts the folder on
-  ``sys.path`` (pvpython, pvbatch, every MPI rank and the GUI read it at start-up) and, for
-  ParaView 5.11 on Python 3.11, imports the getargspec fix;
+  ``sys.path`` (pvpython, pvbatch, every MPI rank and the GUI read it at start-up) and imports
+  what ``startup`` writes there: the getargspec fix where ParaView needs it, and the auto-load
+  of pvpython and pvbatch;
 - the GUI's settings auto-load the plugin (``gui_settings``).
 
 ``manifest.json`` in the folder records every file and folder made and every settings entry
