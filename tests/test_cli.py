@@ -200,3 +200,17 @@ def test_paraview_path_before_install_is_the_package_s_own_file(tmp_path, capsys
     assert out.strip() == os.path.join(os.path.dirname(sitkvtk.__file__), "paraview", "SimpleITKPlugin.py")
     assert "sitkvtk paraview install" in err
     assert main(["paraview", "uninstall"]) == 0 and "nothing installed" in capsys.readouterr().out
+
+
+def test_info_json_of_a_dicom_folder_gives_the_series_geometry(tmp_path, capsys):
+    volume = np.zeros((6, 8, 10), dtype=np.int16)
+    origin = (10.0, -20.0, 30.0)
+    write_series(tmp_path / "ct", volume, spacing_xy=(0.8, 0.9), direction=rotation_3d(),
+                 positions=slice_positions(origin, rotation_3d(), 2.5, 6))
+    assert main(["info", "--json", str(tmp_path / "ct")]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["size"] == [10, 8, 6]
+    np.testing.assert_allclose(facts["origin"], origin, atol=1e-4)  # the first slice's position
+    np.testing.assert_allclose(facts["spacing"], [0.8, 0.9, 2.5], atol=1e-4)
+    np.testing.assert_allclose(facts["direction"], rotation_3d(), atol=1e-4)
+    assert facts["metadata"]["DICOM_WindowCenter"] == "40"

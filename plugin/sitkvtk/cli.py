@@ -18,10 +18,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="sitkvtk",
         description="Read any image SimpleITK reads into VTK, in the right place in physical space.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     info = commands.add_parser("info", help="print size, geometry, pixel type and metadata")
-    info.add_argument("path", nargs="?", help="image file (default: the embedded sample)")
+    info.add_argument("path", nargs="?", help="image file or DICOM folder (default: the embedded sample)")
     info.add_argument("--ras", action="store_true", help="print world geometry in RAS, not LPS")
     info.add_argument("--json", action="store_true", help="print one JSON object, for scripts")
 
@@ -30,8 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("output", help="output file; its extension picks the format")
     convert.add_argument("--force", action="store_true", help="overwrite an existing output")
 
-    render = commands.add_parser("render", help="render three orthogonal slices to a PNG")
-    render.add_argument("path", nargs="?", help="image file (default: the embedded sample)")
+    render = commands.add_parser(
+        "render", help="the three centre slices to a PNG: in 3-D, and face-on with orientation letters and a scale"
+    )
+    render.add_argument("path", nargs="?", help="image file or DICOM folder (default: the embedded sample)")
     render.add_argument("-o", "--output", default="sitkvtk-render.png", help="PNG to write")
     render.add_argument("--size", type=int, nargs=2, default=(900, 700), metavar=("W", "H"))
     render.add_argument("--ras", action="store_true", help="world coordinates in RAS, not LPS")
@@ -47,6 +50,15 @@ def _parser() -> argparse.ArgumentParser:
         sub = actions.add_parser(action, help=text, description=text)
         sub.add_argument("--pvpython", metavar="PATH", help="ParaView's pvpython (default: pvpython on PATH)")
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sitkvtk")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "(not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,9 +113,9 @@ class _Bar:
 
 
 def _info(path: str, coordinate_system: str, as_json: bool = False) -> int:
-    from .sources.file import read_header
+    from .sources.dispatch import open_source
 
-    header = read_header(path)
+    header = open_source(path).header  # a file, or a DICOM folder (its series with the most slices)
     spacing, origin, direction = header.world_geometry(coordinate_system)
     if as_json:
         print(json.dumps({
