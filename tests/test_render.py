@@ -107,3 +107,14 @@ def test_a_dicom_series_is_shown_with_its_own_window(tmp_path):
     drawn = render_slices(str(tmp_path / "ct"), tmp_path / "ct.png", (360, 280))
     assert (drawn["window"], drawn["level"], drawn["window_from"]) == (400.0, 40.0, "DICOM")
     assert drawn["labels"] == AXIAL
+
+
+def test_a_2d_image_is_its_3d_view_and_its_one_slice_side_by_side(tmp_path):
+    image = oblique_image(np.uint8, dim=2, size=(40, 30))
+    path = str(tmp_path / "slice.nrrd")
+    sitk.WriteImage(image, path)
+    drawn = render_slices(path, tmp_path / "two.png", (400, 300))
+    assert list(drawn["labels"]) == ["k"]
+    pixels = _pixels(tmp_path / "two.png")
+    grey = (np.ptp(pixels, axis=2) == 0) & (pixels[..., 0] > 40)  # image pixels, not background or unpainted
+    assert grey[:150, 200:].sum() > 2000 and grey[150:, 200:].sum() > 2000  # the slice fills the right half

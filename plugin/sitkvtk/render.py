@@ -40,9 +40,11 @@ from .viewing import AXIS_LETTERS, VIEWS, edge_labels, scale_length, view_vector
 
 _BACKGROUND = (0.1, 0.11, 0.14)
 _INDEX_AXIS = {"i": 0, "j": 1, "k": 2}
-#: (x0, y0, x1, y1) of each view in the window: the 3-D view top left, the slices around it.
+#: (x0, y0, x1, y1) of each view in the window: the 3-D view top left, the slices around it;
+#: a 2-D image (one slice) is the 3-D view and its slice side by side.
 _VIEWPORTS = {"3d": (0.0, 0.5, 0.5, 1.0), "k": (0.5, 0.5, 1.0, 1.0), "j": (0.0, 0.0, 0.5, 0.5),
               "i": (0.5, 0.0, 1.0, 0.5)}
+_VIEWPORTS_2D = {"3d": (0.0, 0.0, 0.5, 1.0), "k": (0.5, 0.0, 1.0, 1.0)}
 #: Where each edge's letters go, in the view's normalized coordinates (and how they are justified).
 LABEL_ANCHORS = {"right": (0.97, 0.5, 2, 1), "left": (0.03, 0.5, 0, 1), "top": (0.5, 0.95, 1, 2),
                  "bottom": (0.5, 0.05, 1, 0)}
@@ -158,7 +160,7 @@ def _slice_view(reader, image, view: str, window: float, level: float, pixels: t
     return renderer
 
 
-def _overview(reader, image, window: float, level: float) -> vtkRenderer:
+def _overview(reader, image, window: float, level: float, zoom: float) -> vtkRenderer:
     """The three centre slices in world space, with the image's oriented box in yellow."""
     renderer = vtkRenderer()
     renderer.SetBackground(*_BACKGROUND)
@@ -181,7 +183,7 @@ def _overview(reader, image, window: float, level: float) -> vtkRenderer:
     camera.Elevation(25)
     camera.OrthogonalizeViewUp()
     renderer.ResetCamera()
-    camera.Dolly(1.3)  # ResetCamera leaves room for a sphere around the box; the box alone fills more
+    camera.Dolly(zoom)  # ResetCamera leaves room for a sphere around the box; a box fills more of it
     renderer.ResetCameraClippingRange()
     return renderer
 
@@ -235,22 +237,22 @@ def render_slices(path: str, output: str, size: tuple[int, int] = (900, 700), pr
         values = np.linalg.norm(values.astype(np.float64), axis=1)
     window, level, source = window_level(reader.GetHeader().metadata, values)
 
+    dims = image.GetDimensions()
+    views = [v for v in ("k", "j", "i") if all(dims[axis] > 1 for axis, _ in VIEWS[v])]
+    layout = _VIEWPORTS if len(views) == 3 else _VIEWPORTS_2D
     window_ = _render_window()
     window_.SetOffScreenRendering(True)
     window_.SetSize(*size)
     window_.SetNumberOfLayers(2)
-    overview = _overview(reader, image, window, level)
-    overview.SetViewport(*_VIEWPORTS["3d"])
+    overview = _overview(reader, image, window, level, zoom=1.3 if len(views) == 3 else 1.0)
+    overview.SetViewport(*layout["3d"])
     window_.AddRenderer(overview)
-    window_.AddRenderer(_orientation_cube(overview, coordinate_system, (0.005, 0.505)))
+    window_.AddRenderer(_orientation_cube(overview, coordinate_system, np.add(layout["3d"][:2], 0.005)))
     drawn = {"window": window, "level": level, "window_from": source, "labels": {}}
     matrix = image.GetDirectionMatrix()
     direction = [[matrix.GetElement(r, c) for c in range(3)] for r in range(3)]
-    dims = image.GetDimensions()
-    for view in ("k", "j", "i"):
-        if any(dims[axis] == 1 for axis, _ in VIEWS[view]):
-            continue  # a 2-D image has only its one slice
-        x0, y0, x1, y1 = _VIEWPORTS[view]
+    for view in views[:len(layout) - 1]:
+        x0, y0, x1, y1 = layout[view]
         pixels = (max(1, round((x1 - x0) * size[0])), max(1, round((y1 - y0) * size[1])))
         renderer = _slice_view(reader, image, view, window, level, pixels, coordinate_system, labels)
         renderer.SetViewport(x0, y0, x1, y1)
