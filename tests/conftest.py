@@ -47,7 +47,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             counts.get("other", 0),
         ]
         totals = [a + b for a, b in zip(totals, row)]
-        terminalreporter.write_line(_line(name, *row))
+        line = _line(name, *row)
+        if counts.get("unverified"):  # good reads whose header pydicom cannot read to check them
+            line += f"  (good, unverified: {counts['unverified']})"
+        terminalreporter.write_line(line)
         for line in CRASHES.get(name, [])[:5]:
             terminalreporter.write_line(f"    {line}")
     terminalreporter.write_line(_line("all", *totals))

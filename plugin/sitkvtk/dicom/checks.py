@@ -64,6 +64,11 @@ def check_values(info: DicomFile) -> int:
         value = info.get(name)
         if not value.isdigit() or int(value) == 0:
             raise ReadError(path, f"{name} ({tag}) is {value!r}; it must be a positive integer")
+    for name, tag in (("RescaleSlope", "0028,1053"), ("RescaleIntercept", "0028,1052")):
+        value = info.number(name, 0.0) if info.get(name) else 0.0
+        if not math.isfinite(value) or (name == "RescaleSlope" and info.get(name) and value == 0):
+            raise ReadError(path, f"{name} ({tag}) is {info.get(name)!r}; it must be a finite number"
+                            + (", not 0" if name == "RescaleSlope" else ""))
     frames = info.get("NumberOfFrames").strip()
     if not frames:
         return 1
@@ -267,13 +272,17 @@ def check_path(path: str) -> None:
             return
 
 
-def placeable(name: str, files: list[DicomFile], notes: list[str]) -> list[DicomFile]:
-    """The slices whose ImagePositionPatient / ImageOrientationPatient are finite (where given).
+def checked_slices(name: str, files: list[DicomFile], notes: list[str]) -> list[DicomFile]:
+    """The slices of series ``name`` that can be read and placed.
 
-    The others cannot be put anywhere: they are left out and named in ``notes`` (the
-    series' warning); a place they leave inside the stack is a blank slice, as for any
-    missing slice. When none can be placed, the series is refused.
+    A slice with header values no reader may decode (:func:`check_values`) refuses the
+    series. A slice whose ImagePositionPatient / ImageOrientationPatient are not finite
+    numbers cannot be put anywhere: it is left out and named in ``notes`` (the series'
+    warning); a place it leaves inside the stack is a blank slice, as for any missing
+    slice. When none can be placed, the series is refused.
     """
+    for info in files:
+        check_values(info)
     bad = [f for f in files if not _finite_plane(f)]
     if not bad:
         return files
@@ -287,8 +296,21 @@ def placeable(name: str, files: list[DicomFile], notes: list[str]) -> list[Dicom
     return [f for f in files if f not in bad]
 
 
+def check_single(info: DicomFile) -> None:
+    """A file read on its own (or a multi-frame file): header values, and a plane it can be put in."""
+    check_values(info)
+    if not _finite_plane(info):
+        raise ReadError(info.path, f"the image cannot be placed: ImagePositionPatient "
+                        f"{info.get('ImagePositionPatient')!r}, ImageOrientationPatient "
+                        f"{info.get('ImageOrientationPatient')!r} (3 and 6 finite numbers, where given)")
+
+
 def _finite_plane(info: DicomFile) -> bool:
     position, orientation = info.numbers("ImagePositionPatient"), info.numbers("ImageOrientationPatient")
+    if info.get("ImagePositionPatient") and (position is None or len(position) != 3):
+        return False
+    if info.get("ImageOrientationPatient") and orientation is None:
+        return False
     if position is not None and not all(math.isfinite(v) for v in position):
         return False
     if orientation is None:

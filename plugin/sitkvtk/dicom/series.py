@@ -30,7 +30,7 @@ from ..errors import ReadError
 from ..header import ImageHeader
 from ..pixeltypes import pixel_id, widest
 from ..progress import report
-from .checks import check_pixel_spacing, placeable
+from .checks import check_pixel_spacing, checked_slices
 from .gdcm import header_with_gdcm, pixel_type_of
 from .parse import DicomFile, parse
 from .values import decoded_by_sitkvtk, output_dtype
@@ -84,7 +84,7 @@ def plan_series(uid: str, files: list[DicomFile], folder: str) -> SeriesPlan:
     """Order ``files`` along the slice normal and check that they make a grid."""
     name = f"series {uid}"
     notes: list[str] = []
-    files = placeable(name, files, notes)  # a NaN position is reported, never dropped silently
+    files = checked_slices(name, files, notes)  # a NaN position is reported, never dropped silently
     first = files[0]
     for key in ("Rows", "Columns", "PixelSpacing", "SamplesPerPixel"):
         values = {f.get(key) for f in files}

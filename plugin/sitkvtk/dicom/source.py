@@ -26,7 +26,7 @@ from ..header import ImageHeader
 from ..sources.checks import check_data_fits
 from ..sources.file import FileSource
 from .charset import decoded_metadata
-from .checks import check_file, check_path
+from .checks import check_file, check_path, check_single
 from .decode import RLE, can_decode, declared_frames, holds_frames, native_layout, read_native
 from .frames import DicomFramesSource, reads_itself
 from .gdcm import decode_slice, gdcm_reader
@@ -254,6 +254,7 @@ def open_dicom(path: str, series_id: str | None = None, whole_series: bool = Tru
     if info is None:
         check_path(path)  # SimpleITK reads it next: refuse what hangs GDCM first
         return None
+    check_single(info)  # values no reader may decode, a plane it cannot be put in
     if holds_frames(info) or not whole_series:
         return _file_source(info)
     return DicomSeriesSource(path, series_id, anchor=info)
