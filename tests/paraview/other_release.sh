@@ -18,15 +18,28 @@
 set -euo pipefail
 
 # --enter DIR COMMAND...: run COMMAND in the chroot DIR, in a private mount and pid namespace, with
-# proc, sys and dev, and the clone and /tmp at their own paths, in the current folder. The
-# namespace's first process is a shell that waits for COMMAND (a program that is pid 1 gets no
-# signal it has no handler for: xvfb-run never heard Xvfb say it was ready); when the command
-# ends, or this process is killed, the namespace and its mounts go with it.
-if [ "${1:-}" = "--enter" ]; then
+# proc, sys and dev, and the clone and /tmp at their own paths, in the current folder.
+# --private DIR COMMAND...: run COMMAND (debootstrap, which mounts in DIR) in such a namespace.
+# The namespace's mounts are made private first, and checked (none still shared: none can reach
+# the machine's own mount table). Its first process is a shell that waits for COMMAND (a program
+# that is pid 1 gets no signal it has no handler for: xvfb-run never heard Xvfb say it was ready).
+# When the command ends, or this process is killed, the namespace and its mounts go with it.
+if [ "${1:-}" = "--enter" ] || [ "${1:-}" = "--private" ]; then
+  how=$1
   shift
   here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-  exec unshare --mount --pid --fork --kill-child --propagation private /bin/sh -euc '
-    dir=$1 root=$2 cwd=$3; shift 3
+  # --propagation unchanged, then make-rprivate by hand: unshare's own fails where / is not a
+  # mount point (inside a chroot), where the mounts may be private already.
+  exec unshare --mount --pid --fork --kill-child --propagation unchanged /bin/sh -euc '
+    how=$1 dir=$2 root=$3 cwd=$4; shift 4
+    mount --make-rprivate / 2>/dev/null || true
+    if grep -q " shared:" /proc/self/mountinfo; then
+      echo "other_release.sh: cannot make this namespace'"'"'s mounts private" >&2
+      exit 1
+    fi
+    set +e
+    if [ "$how" = "--private" ]; then "$@"; exit $?; fi
+    set -e
     mount -t proc proc "$dir/proc"
     mount --rbind /sys "$dir/sys"
     mount --rbind /dev "$dir/dev"
@@ -36,7 +49,7 @@ if [ "${1:-}" = "--enter" ]; then
     set +e
     chroot "$dir" /bin/sh -c "cd \"\$0\" 2>/dev/null || cd /; \"\$@\"; exit \$?" "$cwd" "$@"
     exit $?
-  ' sh "$1" "$here" "$PWD" "${@:2}"
+  ' sh "$how" "$1" "$here" "$PWD" "${@:2}"
 fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -99,6 +112,7 @@ remove_tree() {
 
 works() {
   [ -f "$target/.sitkvtk-recipe" ] && [ "$(cat "$target/.sitkvtk-recipe")" = "$recipe" ] || return 1
+  [ "$(cat "$target/.sitkvtk-chroot" 2>/dev/null)" = "$codename" ] || return 1
   in_chroot "$target" env PYTHONPATH=/opt/sitkvtk/site \
     pvpython -c "import SimpleITK, paraview.simple; print('chroot works')" 2>/dev/null | grep -q "chroot works"
 }
@@ -110,24 +124,24 @@ build() {
   say "building a $codename chroot in $target from $mirror (takes minutes)"
   # debootstrap mounts proc and sys in the chroot itself: a private namespace keeps them from
   # outliving it, even when it fails.
-  unshare --mount --pid --fork --kill-child --propagation private \
+  bash "$root/tests/paraview/other_release.sh" --private "$(dirname "$new")" \
     debootstrap --variant=minbase "$codename" "$new" "$mirror" >"$cache/debootstrap-$codename.log" 2>&1 \
     || { tail -n 20 "$cache/debootstrap-$codename.log" >&2; say "debootstrap failed"; return 1; }
-  in_chroot "$new" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # (set -e does not hold in a function called before ||: each step says when it failed.)
+  in_chroot "$new" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || { say "apt-get update failed"; return 1; }
   in_chroot "$new" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends "${packages[@]}" >"$cache/apt-$codename.log" 2>&1 \
     || { tail -n 20 "$cache/apt-$codename.log" >&2; say "apt-get install failed"; return 1; }
-  in_chroot "$new" apt-get clean
+  in_chroot "$new" apt-get clean || return 1
   # SimpleITK for that release's Python, from wheels downloaded here (the chroot has no CA bundle
   # or pip configuration of this machine's).
   local py
-  py=$(in_chroot "$new" python3 -c "import sys; print('%d.%d' % sys.version_info[:2])")
+  py=$(in_chroot "$new" python3 -c "import sys; print('%d.%d' % sys.version_info[:2])") || return 1
   .venv/bin/python -m pip install -q --no-deps --only-binary=:all: --python-version "$py" \
-    --target "$new/opt/sitkvtk/site" "SimpleITK==$sitk_version"
-  touch "$new/.sitkvtk-chroot"  # the wrappers' sign that they already run inside
+    --target "$new/opt/sitkvtk/site" "SimpleITK==$sitk_version" || { say "SimpleITK for Python $py: pip failed"; return 1; }
+  echo "$codename" >"$new/.sitkvtk-chroot"  # the wrappers' sign that they already run inside
   echo "$recipe" >"$new/.sitkvtk-recipe"
-  remove_tree "$target"
-  mv "$new" "$target"
+  remove_tree "$target" && mv "$new" "$target" || return 1
   say "built $target in $((SECONDS - started)) s"
 }
 
@@ -151,7 +165,7 @@ for tool in pvbatch pvpython paraview mpiexec xvfb-run; do
   cat >"$wrappers/bin/$tool" <<EOF
 #!/bin/sh
 # Generated by tests/paraview/other_release.sh: $tool of Debian $codename's ParaView, in $target.
-if [ -e /.sitkvtk-chroot ]; then exec /usr/bin/$tool "\$@"; fi
+if [ "\$(cat /.sitkvtk-chroot 2>/dev/null)" = "$codename" ]; then exec /usr/bin/$tool "\$@"; fi
 exec bash "$root/tests/paraview/other_release.sh" --enter "$target" /usr/bin/$tool "\$@"
 EOF
   chmod +x "$wrappers/bin/$tool"
