@@ -4,7 +4,8 @@
 
 The CT-like oblique volume of bench_read.py (scans.py, 210 MB int16, each format in its
 own folder) is opened in a fresh pvbatch per run (pv_first_frame.py: the render window is
-made first, then the clock runs from opening the file to the end of the first Render),
+made first, then the clock runs from opening the file to the end of the first Render; the
+read is the part up to the end of UpdatePipeline),
 the cases interleaved and repeated; prints median time and median peak memory above the
 process's RSS before opening, as a multiple of the image's bytes. Cases:
 
@@ -79,8 +80,8 @@ def main() -> None:
     print(f"# {args.size[0]}x{args.size[1]}x{args.size[2]} int16 ({image_bytes / 1e6:.0f} MB), oblique, "
           f"median of {args.repeat} runs, each in a fresh pvbatch")
     print()
-    print("| format | reader | output | time to first frame (s) | peak (x image) |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| format | reader | output | time to first frame (s) | of which the read (s) | peak (x image) |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for number, (label, name, _reader) in enumerate(CASES):
         runs = [r for r in results[number] if "seconds" in r]
         errors = [r["error"] for r in results[number] if "error" in r]
@@ -88,9 +89,10 @@ def main() -> None:
             print(f"| {name} | {label} | failed: {errors[0][:80]} | | |")
             continue
         seconds = statistics.median(r["seconds"] for r in runs)
+        read = statistics.median(r["read"] for r in runs)
         peak = statistics.median(r["peak_above"] for r in runs) / image_bytes
         output = f"{runs[0]['data']} ({runs[0]['representation'].strip(chr(39))})"
-        print(f"| {name} | {label} | {output} | {seconds:.2f} | {peak:.2f} |")
+        print(f"| {name} | {label} | {output} | {seconds:.2f} | {read:.2f} | {peak:.2f} |")
 
 
 if __name__ == "__main__":

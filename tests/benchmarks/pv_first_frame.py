@@ -42,12 +42,14 @@ if reader_kind == "OpenDataFile":
 else:
     source = SimpleITKReader(FileName=path)  # noqa: F821 - made by LoadPlugin
     source.OutputMode = reader_kind
+source.UpdatePipeline()
+read = time.perf_counter() - start
 display = Show(source, view)
 Render(view)
 seconds = time.perf_counter() - start
 data = source.GetDataInformation()
 print(json.dumps({
-    "seconds": seconds, "peak_above": max(status("VmHWM") - base, 0),
+    "seconds": seconds, "read": read, "peak_above": max(status("VmHWM") - base, 0),
     "reader": source.GetXMLLabel(), "data": data.GetDataSetTypeAsString(),
     "points": data.GetNumberOfPoints(), "representation": str(display.Representation),
 }))

@@ -21,6 +21,7 @@ import numpy as np
 from ..errors import ReadError
 from .hooks import DataLayout, DirectLayout
 from .inflate import inflate_into
+from .pages import map_ahead
 
 _TEXT_HEADER_LIMIT = 1 << 16
 
@@ -111,6 +112,7 @@ def read_volume(header, layout: DirectLayout, step: int) -> np.ndarray:
     target = memoryview(out.reshape(-1).view(np.uint8))
     start = layout.offset + step * layout.volume_bytes
     filled = 0
+    mapping = map_ahead(out)  # the buffer's pages mapped on another core meanwhile
     try:
         if layout.compressed:
             filled = inflate_into(layout.path, start, target)
@@ -124,6 +126,9 @@ def read_volume(header, layout: DirectLayout, step: int) -> np.ndarray:
                     filled += count
     except OSError as error:
         raise ReadError(header.path, f"cannot read the voxels ({error})") from None
+    finally:
+        if mapping is not None:
+            mapping.join()
     if filled < layout.volume_bytes:
         raise ReadError(
             header.path,
