@@ -254,7 +254,6 @@ def open_dicom(path: str, series_id: str | None = None, whole_series: bool = Tru
     if info is None:
         check_path(path)  # SimpleITK reads it next: refuse what hangs GDCM first
         return None
-    check_single(info)  # values no reader may decode, a plane it cannot be put in
     if holds_frames(info) or not whole_series:
         return _file_source(info)
     return DicomSeriesSource(path, series_id, anchor=info)
@@ -286,4 +285,5 @@ def gdcm_failure(path: str) -> str | None:
 
 def _file_source(info: DicomFile):
     """One file: sitkvtk's own frames source where SimpleITK would get it wrong, else SimpleITK."""
+    check_single(info)  # values no reader may decode, a plane it cannot be put in
     return DicomFramesSource(info) if reads_itself(info) else DicomFileSource(info.path)
