@@ -201,3 +201,23 @@ def test_stacks_agree_with_dcm2niix(tmp_path):
                 np.testing.assert_array_equal(vtk_values(image)[k, j, i], data.reshape(-1))
                 matched.add(n)
     assert matched == {0, 1, 2}
+
+
+def test_slice_claiming_two_frames_is_a_stack_of_its_own(tmp_path):
+    """It used to make the reader return that one file for the whole folder."""
+    import pydicom
+
+    from sitkvtk.dicom.series import DicomWarning
+
+    volume, positions, paths = make_series(tmp_path)
+    ds = pydicom.dcmread(paths[2])
+    ds.NumberOfFrames, ds.PixelData = 2, ds.PixelData * 2
+    ds.save_as(paths[2])
+    with pytest.warns(DicomWarning, match="1 missing slices"):
+        image = sitkvtk.read(tmp_path)
+    expected = volume.copy()
+    expected[2] = 0  # the two-frame file's place: a documented blank slice
+    check_grid(image, positions, expected)
+    source = open_source(str(tmp_path))
+    assert [source.series[u].files[0].path for u in source.series_ids][1:] == [paths[2]]
+    assert vtk_values(sitkvtk.read(paths[2])).shape[0] == 2

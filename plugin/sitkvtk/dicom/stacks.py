@@ -5,7 +5,8 @@ at several angles, a change of image size or pixel type, several echoes or time 
 The rules:
 
 - files are grouped by orientation (ImageOrientationPatient to 1e-4), Rows and Columns,
-  PixelSpacing, and pixel type (SamplesPerPixel, BitsAllocated, PixelRepresentation);
+  PixelSpacing, pixel type (SamplesPerPixel, BitsAllocated, PixelRepresentation), and
+  whether they hold several frames;
 - inside a group, files that differ in EchoNumbers, EchoTime or TemporalPositionIdentifier
   (or TriggerTime, where slice positions repeat) are phases, unless every phase is one
   slice at a position of its own. Phases that all hold the same slice positions become the
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..header import ImageHeader
+from .decode import holds_frames
 from .parse import DicomFile
 
 _PHASE_TAGS = ("EchoNumbers", "EchoTime", "TemporalPositionIdentifier", "TriggerTime")
@@ -110,6 +112,7 @@ def _stacks_of(uid: str, files: list[DicomFile]) -> list[Stack]:
         orientation = tuple(round(v, 4) + 0.0 for v in iop) if iop and len(iop) == 6 else None
         key = (orientation,) + tuple(f.get(k) for k in (
             "Rows", "Columns", "PixelSpacing", "SamplesPerPixel", "BitsAllocated", "PixelRepresentation"))
+        key += (holds_frames(f),)  # a multi-frame file among slices: a stack of its own, not the answer
         groups.setdefault(key, []).append(f)
     stacks = []
     for key, members in groups.items():
