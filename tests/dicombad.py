@@ -155,6 +155,26 @@ def deflate_bomb(folder):
     return path, ["inflates to more than"]
 
 
+def deflate_header_bomb(folder):
+    """4.7 MB on disk: a private element of 1 GiB of zeros before the pixels, deflated."""
+    path, start = _deflated(folder)
+    with open(path, "rb") as stream:
+        data = stream.read()
+    body = zlib.decompress(data[start:], -zlib.MAX_WBITS)
+    pixel = body.rindex(b"\xe0\x7f\x10\x00")
+    size = 1 << 30
+    packer = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
+    parts = [data[:start], packer.compress(body[:pixel] + b"\x09\x00\x10\x00LO\x04\x00bomb"
+                                           + b"\x09\x00\x10\x10OB\0\0" + struct.pack("<I", size))]
+    zeros = bytes(1 << 24)
+    parts += [packer.compress(zeros) for _ in range(size >> 24)]
+    parts += [packer.compress(body[pixel:]), packer.flush()]
+    with open(path, "wb") as stream:
+        stream.write(b"".join(parts))
+    assert os.path.getsize(path) < 8 << 20
+    return path, ["deflated data set"]
+
+
 CLASSES = {
     "rows past the data": rows_past_the_data,
     **{f"NumberOfFrames {v}": frames_text(v) for v in ("-1", "abc", "1.5", "0")},
@@ -172,4 +192,5 @@ CLASSES = {
     "deflate cut": deflate_cut,
     "deflate huge length": deflate_huge_length,
     "deflate bomb": deflate_bomb,
+    "deflate header bomb": deflate_header_bomb,
 }

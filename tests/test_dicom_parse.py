@@ -25,3 +25,16 @@ def test_parser_agrees_with_pydicom_past_undefined_length_sequences(tmp_path):
         with open(paths[0], "rb") as stream:
             stream.seek(info.pixel_offset)
             assert stream.read() [: len(ds.PixelData)] == ds.PixelData
+
+
+def test_deflated_header_is_inflated_within_a_bound(tmp_path):
+    """A 5 MB file whose deflated header inflates to 1 GiB: refused, in a child limited to 1 GiB
+    (the parser used to inflate all of it: 2.3 GB peak, then a MemoryError)."""
+    from dicombad import deflate_header_bomb
+    from fuzzing import ChildReader
+
+    path, words = deflate_header_bomb(str(tmp_path))
+    with ChildReader("sitkvtk", timeout=60, memory_mib=1024) as child:
+        outcome = child.read(path)
+    assert outcome.status == "error", outcome
+    assert path in outcome.detail and words[0] in outcome.detail

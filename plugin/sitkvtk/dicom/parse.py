@@ -80,6 +80,7 @@ _LONG_VRS = {
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _FIRST_READ = 1 << 12  # most headers end before 4 KiB
+_MAX_HEADER = 64 << 20  # a deflated header (elements before the pixels) longer than this is refused
 
 
 @dataclass
@@ -146,7 +147,8 @@ def _parse(path: str, data: bytes) -> DicomFile | None:
     result.transfer_syntax = syntax
     found: dict[int, bytes] = {}
     if syntax == DEFLATED_LE:
-        body = zlib.decompressobj(-zlib.MAX_WBITS).decompress(data[end:])
+        # Bounded: a small deflated stream may inflate to gigabytes before the pixels.
+        body = zlib.decompressobj(-zlib.MAX_WBITS).decompress(data[end:], _MAX_HEADER)
         _walk(body, 0, len(body), "<", True, found, TAGS)
     elif syntax in (IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE) \
             or syntax.startswith(("1.2.840.10008.1.2.4", "1.2.840.10008.1.2.5")):
