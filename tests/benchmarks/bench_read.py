@@ -6,8 +6,9 @@ Writes a CT-like int16 volume (default 512 x 512 x 400, 210 MB; gzip takes it to
 2:1; see scans.py) as .mha, .nii, .nii.gz, .nrrd and gzip .nrrd, each in its own folder
 (kept in ``--data`` between runs), then times each way of reading it, each run in a
 fresh child process after a warm-up read of a small file of the same format, the
-methods interleaved and repeated; prints medians and ratios. Memory: peak (VmHWM) of the
-child above its RSS before the read, as a multiple of the image's bytes.
+methods interleaved and repeated; prints medians and ratios: wall time, and CPU time of all
+the child's threads (steadier on a busy machine). Memory: peak (VmHWM) of the child above
+its RSS before the read, as a multiple of the image's bytes.
 
 Each SimpleITK read checks that it read the file it was named (bytes read through
 read(), /proc/self/io): SimpleITK asked for x.nii.gz reads x.nii when that lies beside it.
@@ -30,7 +31,7 @@ sys.path.insert(0, HERE)
 import scans  # noqa: E402
 
 CHILD = r"""
-import json, os, sys, time
+import json, os, resource, sys, time
 method, path, warm = sys.argv[1], sys.argv[2], sys.argv[3]
 sys.path.insert(0, sys.argv[4])
 import scans
@@ -103,9 +104,12 @@ else:
     except OSError:
         pass
     base = status("VmRSS")
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     keep = run(path)
     result["seconds"] = time.perf_counter() - start
+    used = resource.getrusage(resource.RUSAGE_SELF)  # every thread's CPU time: robust to a busy machine
+    result["cpu"] = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
     result["peak_above"] = max(status("VmHWM") - base, 0)
 print(json.dumps(result))
 """
@@ -160,16 +164,19 @@ def main() -> None:
     if sizes:
         print("# file sizes (MB): " + ", ".join(f"{n} {s / 1e6:.0f}" for n, s in sizes.items()))
     print()
-    print("| format | method | time (s) | / SimpleITK.ReadImage | / VTK's reader | peak (x image) |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| format | method | time (s) | / SimpleITK.ReadImage | / VTK's reader | CPU time (s) "
+          "| CPU / SimpleITK's | peak (x image) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in paths:
         t_sitk = median(name, "SimpleITK.ReadImage", "seconds")
         t_vtk = median(name, "VTK", "seconds")
+        c_sitk = median(name, "SimpleITK.ReadImage", "cpu")
         for method in WHOLE:
             t = median(name, method, "seconds")
+            c = median(name, method, "cpu")
             peak = median(name, method, "peak_above") / image_bytes
             print(f"| {name} | {method}{failed(name, method)} | {t:.3f} | {t / t_sitk:.2f} | "
-                  f"{t / t_vtk:.2f} | {peak:.2f} |")
+                  f"{t / t_vtk:.2f} | {c:.3f} | {c / c_sitk:.2f} | {peak:.2f} |")
     print()
     print("Whole read (sitkvtk) / part, and the part's time:")
     print()
