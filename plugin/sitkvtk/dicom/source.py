@@ -21,6 +21,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from ..errors import ReadError, itk_reason
+from ..formats.pages import map_ahead
 from ..geometry import positive_spacing
 from ..header import ImageHeader
 from ..sources.checks import check_data_fits
@@ -149,9 +150,17 @@ class DicomSeriesSource:
         for k, info in enumerate(slots):
             if info is None:
                 out[k] = 0
+        mapping = map_ahead(out)  # the buffer's pages mapped on another core meanwhile
+        try:
+            self._fill_all(out, slots, x0, y0, progress)
+        finally:
+            if mapping is not None:
+                mapping.join()
+        return out
+
+    def _fill_all(self, out: np.ndarray, slots: list, x0: int, y0: int, progress) -> None:
         files = [(k, info) for k, info in enumerate(slots) if info is not None]
         _on_every_core(lambda item: self._fill(out[item[0]], item[1], x0, y0), files, progress)
-        return out
 
     def _fill(self, slot: np.ndarray, info: DicomFile, x0: int, y0: int) -> None:
         check_file(info)  # the slice holds what its header promises, before any pixel is read
