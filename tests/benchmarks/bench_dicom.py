@@ -30,7 +30,7 @@ import sys
 import tempfile
 
 CHILD = r"""
-import json, sys, time
+import json, resource, sys, time
 method, folder = sys.argv[1], sys.argv[2]
 import numpy as np
 import SimpleITK as sitk
@@ -50,6 +50,7 @@ try:  # reset the peak to now, so the imports' own peak does not count
 except OSError:
     pass
 base = status("VmRSS")
+cpu = resource.getrusage(resource.RUSAGE_SELF)
 start = time.perf_counter()
 if method == "sitkvtk":
     keep = sitkvtk.read(folder)
@@ -65,7 +66,9 @@ elif method == "vtkDICOMImageReader":
     reader.Update()
     keep = reader.GetOutput()
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "peak": status("VmHWM") - base}))
+used = resource.getrusage(resource.RUSAGE_SELF)  # every thread's CPU time
+cpu = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
+print(json.dumps({"seconds": seconds, "cpu": cpu, "peak": status("VmHWM") - base}))
 """
 
 METHODS = ["vtkDICOMImageReader", "sitk.ImageSeriesReader", "sitkvtk", "sitkvtk 10 slices"]
@@ -176,19 +179,23 @@ def main(argv=None) -> int:
             for method in methods:  # warm the page cache and the imports
                 run(method, folder)
             results = {m: [] for m in methods}
+            load = os.getloadavg()[0]
             for _ in range(args.repeat):
                 for method in methods:
                     results[method].append(run(method, folder))
+            load = f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after (2 cores)"
             reference = methods[0]
             base = statistics.median(r["seconds"] for r in results[reference])
             print(f"{syntax}: {args.slices} slices of {args.size}x{args.size} int16 ({nbytes / 2**20:.0f} MiB), "
-                  f"median of {args.repeat} runs, each in a fresh process\n")
-            print(f"| method | time (s) | / {reference} | peak (MiB) | peak / image |")
-            print("| --- | --- | --- | --- | --- |")
+                  f"median of {args.repeat} runs, each in a fresh process; {load}\n")
+            print(f"| method | time (s) | / {reference} | CPU time (s) | peak (MiB) | peak / image |")
+            print("| --- | --- | --- | --- | --- | --- |")
             for method in methods:
                 seconds = statistics.median(r["seconds"] for r in results[method])
+                cpu = statistics.median(r["cpu"] for r in results[method])
                 peak = statistics.median(r["peak"] for r in results[method])
-                print(f"| {method} | {seconds:.3f} | {seconds / base:.2f} | {peak / 2**20:.0f} | {peak / nbytes:.2f} |")
+                print(f"| {method} | {seconds:.3f} | {seconds / base:.2f} | {cpu:.3f} | {peak / 2**20:.0f} "
+                      f"| {peak / nbytes:.2f} |")
             print(flush=True)
     return 0
 

@@ -74,11 +74,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         paths = scans.write_formats(args.data or temporary, args.size, sorted({c[1] for c in CASES}))
         results: dict[int, list[dict]] = {}
+        load = os.getloadavg()[0]
         for _ in range(args.repeat):
             for number, (_label, name, reader) in enumerate(CASES):
                 results.setdefault(number, []).append(_run(reader, paths[name]))
     print(f"# {args.size[0]}x{args.size[1]}x{args.size[2]} int16 ({image_bytes / 1e6:.0f} MB), oblique, "
-          f"median of {args.repeat} runs, each in a fresh pvbatch")
+          f"median of {args.repeat} runs, each in a fresh pvbatch; load average {load:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after")
     print()
     print("| format | reader | output | time to first frame (s) | of which the read (s) | peak (x image) |")
     print("| --- | --- | --- | --- | --- | --- |")

@@ -145,10 +145,13 @@ def main() -> None:
                 while stream.read(1 << 24):
                     pass
         results: dict[tuple[str, str], list[dict]] = {}
+        load = os.getloadavg()[0]
         for _ in range(args.repeat):
             for name, path in paths.items():
                 for method in WHOLE + PARTS:
                     results.setdefault((name, method), []).append(_run(method, path, warm[name]))
+
+    load = f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after"
 
     def median(name, method, key):
         runs = [r[key] for r in results[(name, method)] if key in r]
@@ -160,7 +163,7 @@ def main() -> None:
 
     sizes = {name: os.path.getsize(path) for name, path in paths.items()} if args.data else {}
     print(f"# {args.size[0]}x{args.size[1]}x{args.size[2]} int16 ({image_bytes / 1e6:.0f} MB), "
-          f"median of {args.repeat} runs, each in a fresh process after a warm-up read")
+          f"median of {args.repeat} runs, each in a fresh process after a warm-up read; {load}")
     if sizes:
         print("# file sizes (MB): " + ", ".join(f"{n} {s / 1e6:.0f}" for n, s in sizes.items()))
     print()
