@@ -67,11 +67,33 @@ class NiftiHeader:
         return math.prod(max(d, 1) for d in self.dim[1 : self.ndim + 1]) * per_voxel
 
 
+_PARSED: dict[str, tuple] = {}  # path -> (size, mtime, inode, header): one parse per version of a file
+_PARSED_LIMIT = 64
+
+
 def read_nifti_header(path: str) -> NiftiHeader | None:
     """The header of a .nii, .nii.gz, .hdr or .hdr.gz file; None if it is not NIfTI-1 / Analyze.
 
     The byte order is decided as niftilib decides it: by dim[0] (1..7 when read right).
+    Opening a file asks for its header several times (checks, geometry, notes, layout): it is
+    parsed once while the file's size, modification time and inode stay the same.
     """
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    stamp = (status.st_size, status.st_mtime_ns, status.st_ino)
+    cached = _PARSED.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    header = _parse(path)
+    if len(_PARSED) >= _PARSED_LIMIT:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[path] = (stamp, header)
+    return header
+
+
+def _parse(path: str) -> NiftiHeader | None:
     try:
         with (gzip.open if path.lower().endswith(".gz") else open)(path, "rb") as stream:
             raw = stream.read(348)
