@@ -44,3 +44,24 @@ def test_series_with_no_slice_that_can_be_placed_is_refused(tmp_path):
         dicomgen.edit(path, ImagePositionPatient=["nan", "0", "0"])
     with pytest.raises(sitkvtk.ReadError, match="no slice can be placed"):
         sitkvtk.read(tmp_path)
+
+
+def test_slice_that_cannot_be_read_is_named_and_leaves_a_blank(tmp_path):
+    volume, positions, paths = make_series(tmp_path / "series")
+    bad, _ = dicombad.implicit_labelled_big_endian(str(tmp_path / "bad"))
+    os.replace(bad, paths[3])  # a slice whose elements cannot be read under its transfer syntax
+    with pytest.warns(DicomWarning) as seen:
+        image = sitkvtk.read(tmp_path / "series")
+    messages = [str(w.message) for w in seen]
+    assert any("left out a file that cannot be read" in m and paths[3] in m for m in messages), messages
+    assert any("1 missing slices" in m for m in messages), messages
+    expected = volume.copy()
+    expected[3] = 0
+    check_grid(image, positions, expected)
+
+
+def test_folder_whose_every_file_is_refused_says_why(tmp_path):
+    bad, _ = dicombad.implicit_labelled_big_endian(str(tmp_path))
+    with pytest.raises(sitkvtk.ReadError, match="no readable DICOM image.*cannot be read as transfer syntax"):
+        sitkvtk.read(tmp_path)
+    assert os.path.exists(bad)

@@ -52,6 +52,7 @@ class DicomWarning(UserWarning):
 def scan_folder(folder: str) -> dict[str, list[DicomFile]]:
     """Image files directly in ``folder``, grouped by SeriesInstanceUID (not recursive)."""
     series: dict[str, list[DicomFile]] = {}
+    refused: list[str] = []
     try:
         names = sorted(os.listdir(folder))
     except OSError as error:
@@ -61,10 +62,20 @@ def scan_folder(folder: str) -> dict[str, list[DicomFile]]:
         path = os.path.join(folder, name)
         if not os.path.isfile(path):
             continue
-        info = parse(path) or header_with_gdcm(path)
+        try:
+            info = parse(path) or header_with_gdcm(path)
+        except ReadError as error:  # refused before GDCM reads it (dicom/checks.py): said, not dropped
+            refused.append(str(error))
+            continue
         if info is None or not info.get("Rows") or not info.get("Columns"):
             continue  # not DICOM, or no image in it (DICOMDIR, reports)
         series.setdefault(info.get("SeriesInstanceUID", "unknown"), []).append(info)
+    if refused and not series:
+        raise ReadError(folder, f"no readable DICOM image; {len(refused)} file(s) refused, the first: {refused[0]}")
+    if refused:
+        more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+        warnings.warn(f"folder {folder}: left out a file that cannot be read: {refused[0]}{more}",
+                      DicomWarning, stacklevel=2)
     return series
 
 
