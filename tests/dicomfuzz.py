@@ -336,3 +336,37 @@ def _fragments(path: str, default: int) -> int:
         return sum(1 for _ in pydicom.encaps.generate_fragments(ds.PixelData)) - 1 or default  # less the offset table
     except Exception:  # noqa: BLE001 - items pydicom cannot walk
         return default
+
+
+#: Transfer syntaxes whose values one decoder must give exactly as another (lossless, and not
+#: JPEG 2000, whose codestream may disagree with PixelRepresentation, read differently by design).
+EXACT = (IMPLICIT, EXPLICIT, DEFLATED, BIG, RLE, "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70",
+         "1.2.840.10008.1.2.4.80")
+
+
+def values_disagree(path: str, points: int, total: float) -> str | None:
+    """Why the sum of a good read of one greyscale file (``points`` values summing to ``total``)
+    is not what pydicom decodes (modality LUT or rescale applied, RT dose scaled), or None: equal,
+    or not comparable (pydicom cannot decode it, or decodes another count; colour, whose
+    conversions differ by design; lossy or JPEG 2000 data)."""
+    try:
+        ds = pydicom.dcmread(path, force=True)
+        if int(ds.get("SamplesPerPixel", 1)) != 1 or str(ds.file_meta.TransferSyntaxUID) not in EXACT:
+            return None
+        stored = ds.pixel_array
+        if stored.size != points:
+            return None
+        values = pydicom.pixels.apply_modality_lut(stored, ds).astype("float64")
+        # DoseGridScaling belongs to RT dose; with another Modality, a reader may leave it.
+        scales = [float(ds.DoseGridScaling)] if "DoseGridScaling" in ds else [1.0]
+        scales += [1.0] if ds.get("Modality") != "RTDOSE" else []
+        expected = [float(values.sum()) * scale for scale in scales]
+        if ("RescaleSlope" in ds) != ("RescaleIntercept" in ds):
+            # Half a rescale (the standard wants both): pydicom ignores it, GDCM takes the other as 1 or 0.
+            slope, intercept = float(ds.get("RescaleSlope", 1)), float(ds.get("RescaleIntercept", 0))
+            expected += [float((stored.astype("float64") * slope + intercept).sum()) * scale for scale in scales]
+    except Exception:  # noqa: BLE001 - pydicom cannot decode it: nothing to hold the values to
+        return None
+    if any(abs(e - total) <= 1e-6 * max(abs(e), 1.0) + 1e-3 for e in expected):
+        return None
+    return f"values sum to {total!r}; pydicom decodes {expected[0]!r}"

@@ -8,7 +8,8 @@ line each way per file::
     stdout: BEGIN <number>
             END <number> <ok|error|other> <detail>
 
-``ok``: read, with the number of points, the dimensions (x, y, z) and the components;
+``ok``: read, with the number of points, the dimensions (x, y, z), the components and the sum
+of the values;
 ``error``: a ReadError (the clean refusal;
 in ``simpleitk`` mode, SimpleITK's RuntimeError);
 ``other``: any other Python exception (a failure too, but not a crash).
@@ -41,7 +42,9 @@ def _one_line(text: str) -> str:
 def main(argv: list[str]) -> int:
     mode = argv[0] if argv else "sitkvtk"
     _limit_memory(int(argv[1]) if len(argv) > 1 else 3072)
+    import numpy as np
     import SimpleITK as sitk
+    from vtkmodules.util import numpy_support
 
     import sitkvtk
 
@@ -59,13 +62,16 @@ def main(argv: list[str]) -> int:
             else:
                 image = sitk.ReadImage(path)
             dims = (tuple(image.GetSize()) + (1, 1))[:3]
-            return f"{image.GetNumberOfPixels()} points {'x'.join(map(str, dims))} {image.GetNumberOfComponentsPerPixel()}"
+            total = float(sitk.GetArrayViewFromImage(image).sum(dtype=np.float64))
+            return (f"{image.GetNumberOfPixels()} points {'x'.join(map(str, dims))} "
+                    f"{image.GetNumberOfComponentsPerPixel()} {total!r}")
         image = sitkvtk.read(path)
         if image.GetNumberOfPoints() == 0:  # neither data nor an error: a silent failure
             raise RuntimeError("sitkvtk.read returned an empty image without an error")
         scalars = image.GetPointData().GetScalars()
         dims = "x".join(map(str, image.GetDimensions()))
-        return f"{image.GetNumberOfPoints()} points {dims} {scalars.GetNumberOfComponents()}"
+        total = float(numpy_support.vtk_to_numpy(scalars).sum(dtype=np.float64))
+        return f"{image.GetNumberOfPoints()} points {dims} {scalars.GetNumberOfComponents()} {total!r}"
 
     # The protocol gets its own copy of stdout; file descriptor 1 goes to stderr, so that
     # what a C library prints there (libjpeg, libtiff, HDF5 do) cannot be taken for a reply.

@@ -6,7 +6,8 @@ mislabelled codestream comes back as a full image, and a few inputs hang it or c
 its heap. Every check here refuses with a ReadError naming the file, the element and
 both numbers, before GDCM (or the raw reader) sees the file:
 
-- header values: BitsAllocated 1/8/16/32/64, SamplesPerPixel 1 or 3 (and as the
+- header values: BitsAllocated 1/8/16/32/64, BitsStored up to it and HighBit one below
+  it, SamplesPerPixel 1 or 3 (and as the
   PhotometricInterpretation needs: GDCM makes three samples of one), NumberOfFrames a
   positive integer, Rows and Columns positive;
 - native data: its length must hold Rows x Columns x SamplesPerPixel x BitsAllocated x
@@ -52,6 +53,12 @@ def check_values(info: DicomFile) -> int:
     if bits and (not bits.isdigit() or int(bits) not in ALLOWED_BITS):
         raise ReadError(path, f"BitsAllocated (0028,0100) is {bits!r}; allowed: "
                         f"{', '.join(map(str, ALLOWED_BITS))}")
+    stored, high = info.get("BitsStored"), info.get("HighBit")
+    if bits and stored and (not stored.isdigit() or not 0 < int(stored) <= int(bits)):
+        raise ReadError(path, f"BitsStored (0028,0101) is {stored!r}; it must be 1 to BitsAllocated ({bits})")
+    if stored and high and high != str(int(stored) - 1):
+        # Readers disagree on where such bits are (GDCM shifts by HighBit, pydicom does not).
+        raise ReadError(path, f"HighBit (0028,0102) is {high!r}; with BitsStored {stored} it must be {int(stored) - 1}")
     samples = info.get("SamplesPerPixel", "1") or "1"
     if samples not in ("1", "3"):
         raise ReadError(path, f"SamplesPerPixel (0028,0002) is {samples!r}; allowed: 1 or 3")
