@@ -63,6 +63,14 @@ def header_value(keyword: str, value: int):
     return build
 
 
+def high_bit_apart(folder):
+    path = single(folder)
+    dicomgen.edit(path, BitsStored=12, HighBit=15)  # readers disagree on where such bits are
+    ds = pydicom.dcmread(path)
+    assert (ds.BitsStored, ds.HighBit) == (12, 15)
+    return path, ["HighBit (0028,0102)", "must be 11"]
+
+
 def native_cut(folder):
     path = single(folder)
     os.truncate(path, os.path.getsize(path) - 1000)
@@ -182,6 +190,7 @@ CLASSES = {
     "BitsAllocated 24": header_value("BitsAllocated", 24),
     "BitsAllocated 65535": header_value("BitsAllocated", 65535),
     "SamplesPerPixel 2": header_value("SamplesPerPixel", 2),
+    "HighBit apart from BitsStored": high_bit_apart,
     "native data cut": native_cut,
     "JPEG rows": jpeg_rows,
     "RLE as JPEG 2000": rle_as_jpeg2000,
