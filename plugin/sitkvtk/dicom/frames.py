@@ -28,6 +28,7 @@ from ..sources.checks import check_data_fits
 from ..sources.file import read_header
 from .decode import can_decode, declared_frames, frame_layout, frames_held
 from .parse import DicomFile
+from .placement import placed_by_tags
 from .series import DicomWarning, metadata_of, plan_series
 from .values import decoded_by_sitkvtk, is_dose, modality_values, output_dtype
 
@@ -77,6 +78,7 @@ class DicomFramesSource:
             if simpleitk is None or simpleitk.dimension != 3:
                 raise ReadError(self.path, "multi-frame file without a geometry sitkvtk can work "
                                 "out (no GridFrameOffsetVector, and SimpleITK cannot read its header)")
+            simpleitk = placed_by_tags(info, simpleitk)  # one frame: GDCM < SimpleITK 2.4 ignores its tags
             spacing, direction = positive_spacing(simpleitk.spacing, simpleitk.direction)
             origin = simpleitk.origin
         meta = metadata_of([info], notes)

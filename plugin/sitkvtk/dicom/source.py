@@ -32,6 +32,7 @@ from .decode import RLE, can_decode, declared_frames, holds_frames, native_layou
 from .frames import DicomFramesSource, reads_itself
 from .gdcm import decode_slice, gdcm_reader
 from .parse import GDCM_KEYS, DicomFile, parse
+from .placement import checked_against_tags
 from .series import DicomWarning, header_of, pixel_type, plan_series, scan_folder
 from .stacks import describe, frames, resolve, split_series, stack_of_file, with_time_steps
 from .values import decoded_by_sitkvtk, fix_gdcm_values, gdcm_values_wrong, modality_values
@@ -64,6 +65,9 @@ class DicomFileSource(FileSource):
             # read: +10 along -z). The same grid, with the spacing the checks accept.
             spacing, direction = positive_spacing(header.spacing, header.direction)
             header = dataclasses.replace(header, spacing=spacing, direction=direction)
+            info = parse(self.path)
+            if info is not None:  # where GDCM ignores the file's tags (placement.py)
+                header = checked_against_tags(info, header)
             header = dataclasses.replace(header, metadata=decoded_metadata(header.metadata))
             meta = dict(header.metadata)
             for key, value in header.metadata.items():
