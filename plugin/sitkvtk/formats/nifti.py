@@ -16,6 +16,7 @@ SimpleITK reads them through niftilib, which
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gzip
 import math
 import os
@@ -241,13 +242,31 @@ def _notes(path: str, metadata: dict, header) -> dict[str, str]:
     return {} if nifti is None else {**notes(nifti, header), **nifti_sform.metadata_of_file(path, nifti)}
 
 
+# SimpleITK < 2.4 (ITK 5.3) scales a micron or metre file's spacing to mm but not its origin
+# (measured: 2.3.0 gives spacing 0.0007 with origin 12.5 for a micron file; 2.4.0 and 2.5.7 scale both).
+_ORIGIN_LEFT_IN_FILE_UNITS = (sitk.Version.MajorVersion(), sitk.Version.MinorVersion()) < (2, 4)
+_TO_MM = {1: 1000.0, 3: 0.001}  # xyzt_units: metre, micron
+
+
+def fix_header(header):
+    """``header`` with its origin in mm where SimpleITK left it in the file's units, then placed
+    by a sheared sform (which sets the origin itself)."""
+    nifti = read_nifti_header(header.path) if _ORIGIN_LEFT_IN_FILE_UNITS else None
+    scale = _TO_MM.get(nifti.xyzt_units & 0x07) if nifti is not None and nifti.is_nifti else None
+    if scale:
+        n = min(header.dimension, 3)
+        origin = [v * scale for v in header.origin[:n]] + list(header.origin[n:])
+        header = dataclasses.replace(header, origin=tuple(origin))
+    return nifti_sform.fix_header(header)
+
+
 HOOKS = (
     FormatHooks(
         io_names=("NiftiImageIO",),
         extensions=("nii", "nii.gz", "nia", "hdr", "img", "img.gz"),
         check=check,
         explain=explain,
-        fix_header=nifti_sform.fix_header,
+        fix_header=fix_header,
         notes=_notes,
         data_layout=data_layout,
         direct_layout=direct_layout,
