@@ -42,7 +42,9 @@ def data_layout(path: str, expected: int) -> DataLayout | None:
     data_file = header.get("ElementDataFile", "")
     if data_file == "LOCAL":
         match = re.search(r"^[ \t]*ElementDataFile[ \t]*=.*?\n", text, re.MULTILINE)
-        return DataLayout(path, match.end() if match else 0, compression)
+        # No newline after it: the file ends with the header, and holds no voxels (SimpleITK 2.3
+        # reads such a file without an error, its voxels zero).
+        return DataLayout(path, match.end() if match else len(text), compression)
     if not data_file or " " in data_file or data_file.upper().startswith("LIST"):
         return None  # a list or pattern of slice files: not checked here
     skip = int_or_zero(header.get("HeaderSize", "0"))
