@@ -118,3 +118,18 @@ def test_a_2d_image_is_its_3d_view_and_its_one_slice_side_by_side(tmp_path):
     pixels = _pixels(tmp_path / "two.png")
     grey = (np.ptp(pixels, axis=2) == 0) & (pixels[..., 0] > 40)  # image pixels, not background or unpainted
     assert grey[:150, 200:].sum() > 2000 and grey[150:, 200:].sum() > 2000  # the slice fills the right half
+
+
+def test_no_display_and_no_egl_is_an_error_not_an_abort(tmp_path, monkeypatch):
+    """VTK's wheels before 9.4 have no EGL: an X window with no X server would abort the process."""
+    import types
+
+    from sitkvtk import render
+
+    path = str(tmp_path / "image.mha")
+    sitk.WriteImage(oblique_image("int16", 3), path)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.setattr(render, "_opengl", types.SimpleNamespace())  # a VTK without EGL or OSMesa
+    with pytest.raises(OSError, match="no display to render on: this VTK .* renders through X only"):
+        render_slices(path, tmp_path / "out.png")
+    assert not (tmp_path / "out.png").exists()

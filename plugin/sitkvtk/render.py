@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 from vtkmodules.util.numpy_support import vtk_to_numpy
-from vtkmodules.vtkCommonCore import vtkPoints
+from vtkmodules.vtkCommonCore import vtkPoints, vtkVersion
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkIOImage import vtkPNGWriter
 from vtkmodules.vtkRenderingAnnotation import vtkAnnotatedCubeActor
@@ -279,4 +279,8 @@ def _render_window():
     egl = getattr(_opengl, "vtkEGLRenderWindow", None)
     if not os.environ.get("DISPLAY") and egl is not None:
         return egl()
+    if not os.environ.get("DISPLAY") and getattr(_opengl, "vtkOSOpenGLRenderWindow", None) is None:
+        # An X window with no X server aborts the process (VTK's wheels before 9.4 have no EGL).
+        raise OSError(f"no display to render on: this VTK ({vtkVersion.GetVTKVersion()}) renders through X "
+                      "only; set DISPLAY (or run under xvfb-run), or install vtk >= 9.4")
     return vtkRenderWindow()
