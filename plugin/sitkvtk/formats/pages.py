@@ -5,6 +5,10 @@ quarter of a .nii.gz read). ``madvise(MADV_POPULATE_WRITE)`` (Linux 5.14) maps p
 without changing what they hold, so a thread can run it ahead of the reader: where the
 reader gets to a page first, the call finds it mapped and goes on. ctypes releases the
 GIL during the call. Elsewhere (other systems, older kernels) nothing is done.
+
+Such a buffer also gets ordinary pages, not the transparent huge pages numpy asks for
+(``MADV_NOHUGEPAGE``): with huge pages a fresh 210 MB .nii read took 0.5-0.7 s of CPU (the
+kernel compacting memory for them) against 0.12 s with ordinary ones.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import threading
 
 import numpy as np
 
+_MADV_NOHUGEPAGE = 15
 _MADV_POPULATE_WRITE = 23
 _PAGE = 4096
 _SMALLEST = 16 << 20  # below this the thread costs more than it saves
@@ -54,6 +59,7 @@ def map_ahead(array: np.ndarray) -> threading.Thread | None:
     address = array.ctypes.data
     start = -(-address // _PAGE) * _PAGE
     end = (address + array.nbytes) // _PAGE * _PAGE
+    _madvise(start, end - start, _MADV_NOHUGEPAGE)  # before any page is touched
     thread = threading.Thread(target=_populate, args=(start, end), daemon=True)
     thread.start()
     return thread
