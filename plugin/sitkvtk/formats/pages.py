@@ -40,14 +40,32 @@ def _lookup():
     return function
 
 
-def _populate(start: int, end: int) -> None:
-    for address in range(start, end, _CHUNK):
-        if _madvise(address, min(_CHUNK, end - address), _MADV_POPULATE_WRITE) != 0:
-            return  # not supported by this kernel, or no memory: the reader faults them in itself
+class _Ahead(threading.Thread):
+    """The mapping thread. ``join()`` stops it at the next chunk first: once the reader is
+    done (or has failed, e.g. on a file that cannot hold what its header promised) the
+    rest of a huge buffer must not be mapped for nothing."""
+
+    def __init__(self, start: int, end: int):
+        super().__init__(daemon=True)
+        self._range = (start, end)
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        start, end = self._range
+        for address in range(start, end, _CHUNK):
+            if self._done.is_set():
+                return
+            if _madvise(address, min(_CHUNK, end - address), _MADV_POPULATE_WRITE) != 0:
+                return  # not supported by this kernel, or no memory: the reader faults them in itself
+
+    def join(self, timeout: float | None = None) -> None:
+        self._done.set()
+        super().join(timeout)
 
 
 def map_ahead(array: np.ndarray) -> threading.Thread | None:
-    """Start mapping ``array``'s pages on another thread; join the thread before ``array`` goes.
+    """Start mapping ``array``'s pages on another thread; join the thread (which stops it)
+    when the reading is done or has failed, before ``array`` goes.
     None where there is nothing to gain (a small array, not Linux)."""
     global _madvise
     if array.nbytes < _SMALLEST:
@@ -60,6 +78,6 @@ def map_ahead(array: np.ndarray) -> threading.Thread | None:
     start = -(-address // _PAGE) * _PAGE
     end = (address + array.nbytes) // _PAGE * _PAGE
     _madvise(start, end - start, _MADV_NOHUGEPAGE)  # before any page is touched
-    thread = threading.Thread(target=_populate, args=(start, end), daemon=True)
+    thread = _Ahead(start, end)
     thread.start()
     return thread
