@@ -191,6 +191,8 @@ CLASSES = {
     "BitsAllocated 65535": header_value("BitsAllocated", 65535),
     "SamplesPerPixel 2": header_value("SamplesPerPixel", 2),
     "HighBit apart from BitsStored": high_bit_apart,
+    "RescaleSlope nan": header_value("RescaleSlope", "nan"),
+    "RescaleSlope 0": header_value("RescaleSlope", "0"),
     "native data cut": native_cut,
     "JPEG rows": jpeg_rows,
     "RLE as JPEG 2000": rle_as_jpeg2000,
