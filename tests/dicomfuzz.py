@@ -247,9 +247,9 @@ def mutate_series(folder: str, paths: list[str], parsed: list[Parsed], rng: rand
     """Write the series' files into ``folder``, one to three of them mutated."""
     os.makedirs(folder, exist_ok=True)
     chosen = set(rng.sample(range(len(paths)), rng.randint(1, min(3, len(paths)))))
-    for i, (path, base) in enumerate(zip(paths, parsed)):
+    for i, path in enumerate(paths):
         if i in chosen:
-            data = mutate(base, rng)
+            data = mutate(parsed[i], rng)
         else:
             with open(path, "rb") as stream:
                 data = stream.read()

@@ -174,6 +174,6 @@ def _check_rle(info: DicomFile, frame: _Frame, number: int) -> None:
         raise ReadError(info.path, f"RLE frame {number} has {count} segments; SamplesPerPixel x "
                         f"BitsAllocated / 8 needs {expected}")
     used = offsets[:count]
-    if used[0] != 64 or any(b <= a for a, b in zip(used, used[1:])) or used[-1] >= frame.size:
+    if used[0] != 64 or any(used[i + 1] <= used[i] for i in range(count - 1)) or used[-1] >= frame.size:
         raise ReadError(info.path, f"RLE frame {number}: segment offsets {used} do not fit its "
                         f"{frame.size} bytes")
