@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+import pydicom
 import pytest
+from pydicom.pixels import convert_color_space
 
 import dicombad
 import dicomgen
 import sitkvtk
 from dicomcase import check_grid, make_series
 from sitkvtk.dicom.series import DicomWarning
+from synthetic import index_values
 
 
 @pytest.mark.parametrize("name", list(dicombad.CLASSES))
@@ -65,3 +69,17 @@ def test_folder_whose_every_file_is_refused_says_why(tmp_path):
     with pytest.raises(sitkvtk.ReadError, match="no readable DICOM image.*cannot be read as transfer syntax"):
         sitkvtk.read(tmp_path)
     assert os.path.exists(bad)
+
+
+def test_native_ybr_full_422_holds_two_samples_a_pixel_and_is_read(tmp_path):
+    """The size check counts subsampled chroma (PS3.3 C.7.6.3.1.2), not three samples a pixel."""
+    path = str(tmp_path / "ybr422.dcm")
+    rgb = index_values((16, 16), 3, np.uint8)
+    dicomgen.colour_file(path, rgb, "RGB")
+    ybr = convert_color_space(rgb, "RGB", "YBR_FULL")
+    pairs = [bytes([row[x, 0], row[x + 1, 0], row[x, 1], row[x, 2]]) for row in ybr for x in range(0, 16, 2)]
+    dicomgen.edit(path, PhotometricInterpretation="YBR_FULL_422", PixelData=b"".join(pairs))
+    assert len(pydicom.dcmread(path).PixelData) == 16 * 16 * 2
+    image = sitkvtk.read(path)
+    assert image.GetDimensions() == (16, 16, 1)
+    assert image.GetPointData().GetScalars().GetNumberOfComponents() == 3

@@ -85,9 +85,12 @@ def check_values(info: DicomFile) -> int:
 
 
 def expected_bytes(info: DicomFile, frames: int) -> int:
-    """Bytes of native pixel data the header promises (1-bit frames are packed)."""
+    """Bytes of native pixel data the header promises (1-bit frames are packed; YBR_FULL_422
+    holds two chroma samples per two pixels, so two samples a pixel, PS3.3 C.7.6.3.1.2)."""
     bits = int(info.get("BitsAllocated") or 16)
     samples = int(info.get("SamplesPerPixel", "1") or 1)
+    if samples == 3 and info.get("PhotometricInterpretation") == "YBR_FULL_422":
+        samples = 2
     return (int(info.get("Rows")) * int(info.get("Columns")) * samples * bits * frames + 7) // 8
 
 
