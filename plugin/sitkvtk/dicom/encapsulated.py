@@ -85,6 +85,9 @@ def _frames(info, data, table, fragments, frames):
             yield _frame(data, [fragment])
         return
     start, length = table
+    if length == 0:  # frames over several fragments and no offset table (allowed): the first is checked
+        yield _frame(data, fragments[:1])
+        return
     if length != 4 * frames:
         raise ReadError(info.path, f"encapsulated Pixel Data: {len(fragments)} fragments for {frames} frames "
                         f"and a Basic Offset Table of {length // 4} entries; frames cannot be told apart")
