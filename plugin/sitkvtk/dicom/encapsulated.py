@@ -93,12 +93,16 @@ def _frames(info, data, table, fragments, frames):
                         f"and a Basic Offset Table of {length // 4} entries; frames cannot be told apart")
     first = fragments[0][0] - 8
     offsets = struct.unpack_from(f"<{frames}I", data, start)
-    starts = {begin - 8 - first: (begin, size) for begin, size in fragments}
+    index = {begin - 8 - first: i for i, (begin, _) in enumerate(fragments)}  # offset -> fragment number
     for number, value in enumerate(offsets):
-        if value not in starts:
+        if value not in index:
             raise ReadError(info.path, f"encapsulated Pixel Data: frame {number} starts at offset {value}, "
                             "where no fragment starts")
-        yield _frame(data, [starts[value]])
+    bounds = sorted(index[value] for value in offsets) + [len(fragments)]
+    for value in offsets:
+        begin = index[value]
+        end = next(b for b in bounds if b > begin)  # up to the next frame's first fragment
+        yield _frame(data, fragments[begin:end])
 
 
 def _check_codestream(info: DicomFile, frame: _Frame, number: int) -> None:
