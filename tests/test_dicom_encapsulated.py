@@ -47,3 +47,18 @@ def test_rle_colour_and_multiframe_pass(tmp_path):
         check_path(path)
     np.testing.assert_array_equal(pydicom.dcmread(frames).pixel_array, volume)
     np.testing.assert_array_equal(vtk_values(sitkvtk.read(frames)), volume)
+
+
+@pytest.mark.parametrize("offset_table", [True, False])
+def test_frames_over_several_fragments_pass(tmp_path, offset_table):
+    path = str(tmp_path / "frames.dcm")
+    volume = index_values((3, 12, 10), 1, np.uint16)
+    dicomgen.multiframe(path, volume, sop_class="1.2.840.10008.5.1.4.1.1.4.1", origin=(0, 0, 0),
+                        direction=np.eye(3), spacing=(1, 1, 1), enhanced=True, modality="MR")
+    dicomgen.recode(path, "RLE")
+    ds = pydicom.dcmread(path)
+    frames = list(pydicom.encaps.generate_frames(ds.PixelData, number_of_frames=3))
+    ds.PixelData = pydicom.encaps.encapsulate(frames, fragments_per_frame=2, has_bot=offset_table)
+    ds.save_as(path)
+    assert sum(1 for _ in pydicom.encaps.generate_fragments(ds.PixelData)) == 1 + 6
+    check_path(path)
