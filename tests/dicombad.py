@@ -124,7 +124,7 @@ def implicit_labelled_big_endian(folder):
     return path, ["cannot be read as transfer syntax 1.2.840.10008.1.2.2"]
 
 
-def _deflated(folder) -> tuple[str, int]:
+def deflated(folder) -> tuple[str, int]:
     """A deflated one-slice file and where its deflated data set starts (after the meta group)."""
     path = single(folder)
     dicomgen.recode(path, "deflate")
@@ -134,13 +134,13 @@ def _deflated(folder) -> tuple[str, int]:
 
 
 def deflate_cut(folder):
-    path, _ = _deflated(folder)
+    path, _ = deflated(folder)
     os.truncate(path, os.path.getsize(path) * 2 // 3)
     return path, ["cut short"]
 
 
 def deflate_huge_length(folder):
-    path, start = _deflated(folder)
+    path, start = deflated(folder)
     with open(path, "rb") as stream:
         data = stream.read()
     body = zlib.decompress(data[start:], -zlib.MAX_WBITS)
@@ -165,7 +165,7 @@ def deflate_bomb(folder):
 
 def deflate_header_bomb(folder):
     """4.7 MB on disk: a private element of 1 GiB of zeros before the pixels, deflated."""
-    path, start = _deflated(folder)
+    path, start = deflated(folder)
     with open(path, "rb") as stream:
         data = stream.read()
     body = zlib.decompress(data[start:], -zlib.MAX_WBITS)

@@ -7,15 +7,13 @@ its heap. Every check here refuses with a ReadError naming the file, the element
 both numbers, before GDCM (or the raw reader) sees the file:
 
 - header values: BitsAllocated 1/8/16/32/64, BitsStored up to it and HighBit one below
-  it, SamplesPerPixel 1 or 3 (and as the
-  PhotometricInterpretation needs: GDCM makes three samples of one), NumberOfFrames a
-  positive integer, Rows and Columns positive;
+  it, SamplesPerPixel 1 or 3 as the PhotometricInterpretation needs (GDCM makes three
+  samples of one), NumberOfFrames a positive integer, Rows and Columns positive, a finite
+  non-zero RescaleSlope;
 - native data: its length must hold Rows x Columns x SamplesPerPixel x BitsAllocated x
   frames, and the file must hold its length;
 - encapsulated data: see :mod:`.encapsulated`;
-- deflated data sets: inflated in bounded steps before GDCM inflates them; refused when
-  the stream is cut short, inflates to more than the header can explain, or holds a
-  Pixel Data shorter than its length (GDCM takes minutes and gigabytes on these);
+- deflated data sets: see :mod:`.deflate`;
 - RLE labelled YBR_FULL_422 (the standard forbids it; GDCM corrupts its heap on it).
 """
 
@@ -26,10 +24,10 @@ import math
 import mmap
 import os
 import struct
-import zlib
 
 from ..errors import ReadError
 from ..sources.checks import check_name
+from .deflate import check_deflated
 from .encapsulated import check_encapsulated
 from .parse import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE, DicomFile, _Truncated, _walk, parse
 
@@ -38,9 +36,6 @@ _NATIVE = (IMPLICIT_LE, "1.2.840.10008.1.2.1", EXPLICIT_BE)
 _PIXEL_DATA = 0x7FE00010
 _UNDEFINED = 0xFFFFFFFF
 _LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
-#: What a deflated data set may hold besides its pixels (header, trailing elements).
-_DEFLATE_SLACK = 16 << 20
-_DEFLATE_STEP = 1 << 20
 ALLOWED_BITS = (1, 8, 16, 32, 64)
 _ONE_SAMPLE = ("MONOCHROME1", "MONOCHROME2", "PALETTE COLOR")
 _THREE_SAMPLES = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_PARTIAL_420", "YBR_ICT", "YBR_RCT")
@@ -126,7 +121,7 @@ def _run_checks(info: DicomFile) -> None:
                         "not allow for RLE (GDCM corrupts its memory decoding it)")
     with _mapped(info.path) as data:
         if syntax == DEFLATED_LE:
-            _check_deflated(info, data, frames)
+            check_deflated(info, data, expected_bytes(info, frames), _body_start(data))
             return
         located = _pixel_element(data, syntax)
         if located is None:
@@ -209,50 +204,6 @@ def _check_native(info: DicomFile, frames: int, offset: int, length: int, size: 
     if size - offset < needed:
         raise ReadError(info.path, f"the file holds {max(size - offset, 0)} bytes of pixel data; "
                         f"the header promises {promise}")
-
-
-def _check_deflated(info: DicomFile, data, frames: int) -> None:
-    """Inflate in bounded steps, keeping only the header: cut, bombs and short pixel data."""
-    start = _body_start(data)
-    if start is None:
-        return
-    needed = expected_bytes(info, frames)
-    limit = needed + _DEFLATE_SLACK
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    head, total, pos = b"", 0, start
-    try:
-        while not inflater.eof:
-            chunk = inflater.unconsumed_tail or bytes(data[pos : pos + _DEFLATE_STEP])
-            if not inflater.unconsumed_tail:
-                pos += len(chunk)
-            if not chunk:
-                raise ReadError(info.path, "the deflated data set is cut short (the stream ends early)")
-            out = inflater.decompress(chunk, _DEFLATE_STEP)
-            total += len(out)
-            if total > limit:
-                raise ReadError(info.path, f"the deflated data set inflates to more than {limit} bytes; "
-                                f"its header promises {needed} bytes of pixel data")
-            if len(head) < _DEFLATE_SLACK:
-                head += out
-    except zlib.error as error:
-        raise ReadError(info.path, f"the deflated data set is damaged ({error})") from None
-    found: dict[int, bytes] = {}
-    try:
-        _walk(head, 0, len(head), "<", True, found, ())
-    except Exception:  # noqa: BLE001 - a walk past the end: the Pixel Data check below says it
-        pass
-    if _PIXEL_DATA not in found:
-        return
-    offset = int.from_bytes(found[_PIXEL_DATA][:8], "little")
-    length = _length_before(head, offset, "<", True)
-    if length == _UNDEFINED:
-        raise ReadError(info.path, "deflated data set with encapsulated Pixel Data")
-    if length > total - offset:
-        raise ReadError(info.path, f"Pixel Data (7FE0,0010) says {length} bytes; the inflated data set "
-                        f"holds {total - offset}")
-    if length < needed:
-        raise ReadError(info.path, f"Pixel Data (7FE0,0010) holds {length} bytes; the header promises "
-                        f"{needed} (Rows x Columns x SamplesPerPixel x BitsAllocated x frames)")
 
 
 def check_path(path: str) -> None:
