@@ -44,7 +44,10 @@ def _run_shadowed_sitecustomize() -> None:
     import os
 
     here = os.path.dirname(os.path.abspath(__file__))
-    rest = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
+    # Only the entries after this file's folder: those are what it hides. (Looking
+    # everywhere else would find an earlier copy of this file, which would find this one...)
+    folders = [os.path.abspath(p or os.curdir) for p in sys.path]
+    rest = sys.path[folders.index(here) + 1 :] if here in folders else []
     spec = importlib.machinery.PathFinder.find_spec("sitecustomize", rest)
     if spec is None or spec.origin is None or os.path.dirname(spec.origin) == here:
         return

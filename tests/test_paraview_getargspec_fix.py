@@ -53,6 +53,23 @@ def test_the_checkout_s_sitecustomize_runs_the_packaged_fix(paraview_511, tmp_pa
     assert "the shadowed sitecustomize ran" in result.stdout
 
 
+def test_two_copies_of_the_checkout_s_sitecustomize_on_the_path(paraview_511, tmp_path):
+    """An exported copy of the tree beside the checkout: each copy runs only what lies after
+    it on the path (each used to find the other again, until RecursionError)."""
+    copy = tmp_path / "copy"
+    (copy / "sitkvtk" / "paraview").mkdir(parents=True)
+    (copy / "sitecustomize.py").write_bytes((ROOT / "plugin" / "sitecustomize.py").read_bytes())
+    (copy / "sitkvtk" / "paraview" / "getargspec_fix.py").write_bytes(FIX.read_bytes())
+    shadowed = tmp_path / "system"
+    shadowed.mkdir()
+    (shadowed / "sitecustomize.py").write_text("print('the shadowed sitecustomize ran')\n")
+    result = _python([ROOT / "plugin", copy, shadowed, paraview_511])
+    assert result.returncode == 0, result.stderr
+    assert "RecursionError" not in result.stderr
+    assert "spec (['x', 'y'], None, None, (2,))" in result.stdout
+    assert result.stdout.count("the shadowed sitecustomize ran") == 1
+
+
 def test_the_installed_copy_works_from_a_pth_import_line(paraview_511, tmp_path):
     site = tmp_path / "site"
     site.mkdir()
