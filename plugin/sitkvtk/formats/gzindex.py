@@ -23,8 +23,8 @@ import os
 import zlib
 
 _GZIP = 31
-_INPUT = 1 << 18  # compressed bytes read at a time: small, a read usually needs little
-_PIECE = 1 << 16
+_INPUT = 1 << 17  # compressed bytes read at a time: each call copies what it leaves (inflate.py)
+_PIECE = 1 << 17
 
 
 class GzipIndex:

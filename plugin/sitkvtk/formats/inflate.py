@@ -20,8 +20,11 @@ except ImportError:  # pragma: no cover - depends on the installation
     _FAST = None
 
 _GZIP = 31  # wbits: a gzip header and trailer (CRC and length checked at the end)
-_INPUT = 1 << 20  # compressed bytes read at a time
-_PIECE = 1 << 16  # inflated bytes per call: small pieces stay in cache on their way to the target
+# Each call copies the input it did not consume into a new unconsumed_tail: big input chunks
+# cost copies. 128 KiB in, 128 KiB out per call: 0.45-0.49 s of CPU for the 210 MB benchmark
+# file, against 0.52-0.55 s with 1 MiB in and 64 KiB out, 0.69-1.04 s with 4 MiB in.
+_INPUT = 1 << 17  # compressed bytes read at a time
+_PIECE = 1 << 17  # inflated bytes per call
 
 #: Errors a damaged stream raises, whichever inflater read it.
 ERRORS = (zlib.error,) + ((_FAST.error,) if _FAST is not None else ())

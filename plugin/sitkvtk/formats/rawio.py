@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import struct
 import zlib
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
