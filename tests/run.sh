@@ -53,4 +53,7 @@ fi
 # leaves it out.
 bash tests/paraview/other_release.sh
 
+# The package tests at the oldest and newest versions sitkvtk supports, in .venv-oldest and .venv-newest (SITKVTK_VERSIONS=0 leaves them out).
+bash tests/versions.sh "$@"
+
 exec .venv/bin/python -m pytest "$@"
