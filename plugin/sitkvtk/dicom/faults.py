@@ -4,7 +4,8 @@ Each probe writes a tiny file of one kind with known stored values, decodes it t
 SimpleITK once per process, and compares. A kind GDCM gets right is left to GDCM, so each
 workaround switches itself off with a SimpleITK that is fixed. Seen in SimpleITK 2.5.7:
 
-- MONOCHROME1 comes back inverted, (2^BitsStored - 1 - stored) * slope + intercept;
+- MONOCHROME1 comes back inverted, (2^BitsStored - 1 - stored) * slope + intercept, and
+  for signed pixels (-1 - stored) * slope + intercept;
 - BitsAllocated 1 comes back as 0/255;
 - explicit VR big endian, 32 bits: the two 16-bit halves of each value swapped;
 - RLE with 16 or 32 bits per sample in colour (and 32-bit greyscale): wrong values.
@@ -35,9 +36,10 @@ def wrong_kind(info) -> str | None:
     syntax = info.transfer_syntax
     if allocated == 1 and one_bit_scaled():
         return "1-bit values scaled to 255"
-    if info.get("PhotometricInterpretation") == "MONOCHROME1" and samples == 1 \
-            and monochrome1_inverted():
-        return "MONOCHROME1 inverted"
+    if info.get("PhotometricInterpretation") == "MONOCHROME1" and samples == 1:
+        signed = info.get("PixelRepresentation", "0") == "1"
+        if monochrome1_signed_inverted() if signed else monochrome1_inverted():
+            return "MONOCHROME1 inverted"
     if syntax == EXPLICIT_BE and allocated == 32 and big_endian_32_swapped():
         return "big-endian 32-bit halves swapped"
     if syntax == _RLE and allocated in (8, 16, 32) and samples in (1, 3) \
@@ -50,6 +52,14 @@ def wrong_kind(info) -> str | None:
 def monochrome1_inverted() -> bool:
     stored = _ramp(np.uint16, 4095)
     return not _decodes_to(stored, stored, photometric="MONOCHROME1", bits_stored=12)
+
+
+@functools.cache
+def monochrome1_signed_inverted() -> bool:
+    """Whether a signed MONOCHROME1 value s comes back as -1 - s (only that rule is undone:
+    anything else GDCM might do is not detected here and left to GDCM)."""
+    stored = (_ramp(np.uint16, 65535).astype(np.int64) - 32768).astype(np.int16)
+    return _decodes_to(-1 - stored, stored, photometric="MONOCHROME1", signed=True)
 
 
 @functools.cache
@@ -81,13 +91,13 @@ def _ramp(dtype, top, samples: int = 1) -> np.ndarray:
 
 
 def _decodes_to(expected: np.ndarray, pixels, *, syntax=_LE, photometric=None, bits=None,
-                bits_stored=None, samples: int = 1) -> bool:
+                bits_stored=None, samples: int = 1, signed: bool = False) -> bool:
     """Whether SimpleITK reads a file holding ``pixels`` as ``expected``."""
     if isinstance(pixels, np.ndarray):
         pixels = pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
     bits = bits or expected.dtype.itemsize * 8
     photometric = photometric or ("RGB" if samples == 3 else "MONOCHROME2")
-    data = _file(pixels, syntax, photometric, bits, bits_stored or bits, samples)
+    data = _file(pixels, syntax, photometric, bits, bits_stored or bits, samples, signed)
     handle, path = tempfile.mkstemp(suffix=".dcm", prefix="sitkvtk-probe-")
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -100,7 +110,7 @@ def _decodes_to(expected: np.ndarray, pixels, *, syntax=_LE, photometric=None, b
     return decoded.size == expected.size and np.array_equal(decoded.reshape(expected.shape), expected)
 
 
-def _file(pixels: bytes, syntax, photometric, bits, bits_stored, samples) -> bytes:
+def _file(pixels: bytes, syntax, photometric, bits, bits_stored, samples, signed: bool = False) -> bytes:
     """A minimal Part-10 secondary-capture file."""
     endian = ">" if syntax == EXPLICIT_BE else "<"
     uid = "1.2.826.0.1.3680043.8.498.99"
@@ -119,7 +129,8 @@ def _file(pixels: bytes, syntax, photometric, bits, bits_stored, samples) -> byt
     if samples > 1:
         body.append(_element(endian, 0x00280006, "US", struct.pack(endian + "H", 0)))
     for tag, value in ((0x00280010, _ROWS), (0x00280011, _COLUMNS), (0x00280100, bits),
-                       (0x00280101, bits_stored), (0x00280102, bits_stored - 1), (0x00280103, 0)):
+                       (0x00280101, bits_stored), (0x00280102, bits_stored - 1),
+                       (0x00280103, int(signed))):
         body.append(_element(endian, tag, "US", struct.pack(endian + "H", value)))
     if syntax == _RLE:
         item = struct.pack("<HHI", 0xFFFE, 0xE000, 0)

@@ -81,19 +81,21 @@ def modality_values(info: DicomFile, count: int) -> np.ndarray:
 
 
 def gdcm_values_wrong(info: DicomFile) -> bool:
-    """Whether GDCM's values of this file need :func:`fix_gdcm_values` (an unsigned
-    MONOCHROME1 file, where this SimpleITK inverts it)."""
-    return wrong_kind(info) == "MONOCHROME1 inverted" and info.get("PixelRepresentation", "0") != "1"
+    """Whether GDCM's values of this file need :func:`fix_gdcm_values` (a MONOCHROME1 file,
+    where this SimpleITK inverts it; see :mod:`.faults`)."""
+    return wrong_kind(info) == "MONOCHROME1 inverted"
 
 
 def fix_gdcm_values(info: DicomFile, values: np.ndarray) -> np.ndarray:
     """GDCM's decoding of a file sitkvtk cannot decode itself (JPEG and the like), corrected
-    where the fault is a known function of the value: an inverted unsigned MONOCHROME1 gives
-    (M - s) * m + b for M = 2^BitsStored - 1, so s * m + b = M * m + 2 * b - value."""
+    where the fault is a known function of the value: an inverted MONOCHROME1 gives
+    (K - s) * m + b, with K = 2^BitsStored - 1 unsigned and K = -1 signed, so
+    s * m + b = K * m + 2 * b - value."""
     if not gdcm_values_wrong(info):
         return values
     slope, intercept = _rescale(info)
-    top = (1 << int(info.number("BitsStored", 16))) - 1
+    signed = info.get("PixelRepresentation", "0") == "1"
+    top = -1 if signed else (1 << int(info.number("BitsStored", 16))) - 1
     return (top * slope + 2 * intercept - values.astype(np.float64)).astype(values.dtype)
 
 
