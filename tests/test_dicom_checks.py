@@ -59,6 +59,10 @@ def test_slice_that_cannot_be_read_is_named_and_leaves_a_blank(tmp_path):
     messages = [str(w.message) for w in seen]
     assert any("left out a file that cannot be read" in m and paths[3] in m for m in messages), messages
     assert any("1 missing slices" in m for m in messages), messages
+    # ... and in the field data, where a ParaView user sees it
+    recorded = image.GetFieldData().GetAbstractArray("DICOM_Warnings").GetValue(0)
+    assert "left out a file that cannot be read" in recorded and paths[3] in recorded
+    assert "1 missing slices" in recorded
     expected = volume.copy()
     expected[3] = 0
     check_grid(image, positions, expected)

@@ -49,8 +49,11 @@ class DicomWarning(UserWarning):
     """A DICOM series whose slices do not make a regular grid (the message names it)."""
 
 
-def scan_folder(folder: str) -> dict[str, list[DicomFile]]:
-    """Image files directly in ``folder``, grouped by SeriesInstanceUID (not recursive)."""
+def scan_folder(folder: str, notes: list[str] | None = None) -> dict[str, list[DicomFile]]:
+    """Image files directly in ``folder``, grouped by SeriesInstanceUID (not recursive).
+
+    Files left out (refused before GDCM reads them) are warned about, and the warning is
+    appended to ``notes`` for the header's ``DICOM_Warnings``."""
     series: dict[str, list[DicomFile]] = {}
     refused: list[str] = []
     try:
@@ -74,8 +77,10 @@ def scan_folder(folder: str) -> dict[str, list[DicomFile]]:
         raise ReadError(folder, f"no readable DICOM image; {len(refused)} file(s) refused, the first: {refused[0]}")
     if refused:
         more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
-        warnings.warn(f"folder {folder}: left out a file that cannot be read: {refused[0]}{more}",
-                      DicomWarning, stacklevel=2)
+        note = f"folder {folder}: left out a file that cannot be read: {refused[0]}{more}"
+        warnings.warn(note, DicomWarning, stacklevel=2)
+        if notes is not None:
+            notes.append(note)
     return series
 
 

@@ -92,7 +92,8 @@ class DicomSeriesSource:
         self.path = path
         folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
         # Stacks, not series: a series that one grid cannot hold is split (dicom/stacks.py).
-        self.series = split_series(scan_folder(folder))
+        self._folder_notes: list[str] = []  # files left out, for DICOM_Warnings too
+        self.series = split_series(scan_folder(folder, self._folder_notes))
         if not self.series:
             raise ReadError(path, "no DICOM image files in the folder")
         self.series_ids = sorted(self.series, key=lambda u: (-frames(self.series[u].files), u))
@@ -135,6 +136,10 @@ class DicomSeriesSource:
             real = [f for plan in self.plans for f in plan.slots if f is not None]
             pixel_id, components = pixel_type(real, self.path)
             self._header = header_of(self.path, self.plan, pixel_id, components)
+            if self._folder_notes:
+                meta = dict(self._header.metadata)
+                meta["DICOM_Warnings"] = " | ".join(self._folder_notes + [meta.get("DICOM_Warnings", "")]).rstrip(" |")
+                self._header = dataclasses.replace(self._header, metadata=meta)
             if len(self.plans) > 1:
                 self._header = with_time_steps(self._header, self.series[self.series_id])
         return self._header
