@@ -46,7 +46,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             counts.get("wrong", 0),  # a good read the header cannot explain (DICOM)
             counts.get("other", 0),
         ]
-        totals = [a + b for a, b in zip(totals, row)]
+        totals = [a + b for a, b in zip(totals, row, strict=False)]
         line = _line(name, *row)
         if counts.get("unverified"):  # good reads whose header pydicom cannot read to check them
             line += f"  (good, unverified: {counts['unverified']})"

@@ -66,7 +66,7 @@ def test_localizer_is_split_into_stacks_beside_a_normal_series(tmp_path):
     # The folder reads its largest stack: the normal series, untouched by the localizer.
     volume, positions, _ = make_series(tmp_path / "again", series_uid="9.9")
     check_grid(read_strict(tmp_path), positions, volume)
-    for stack_id, plane in zip(ids[1:], ["sagittal", "axial", "coronal"]):
+    for stack_id, plane in zip(ids[1:], ["sagittal", "axial", "coronal"], strict=False):
         reader.SetSeriesID(stack_id)
         reader.Update()
         assert reader.last_error is None

@@ -38,7 +38,7 @@ def _write(path, axes, dtype=np.int16, starts=STARTS, origin=(0.0, 0.0, 0.0), co
         header = mrc_file.header
         header.mapc, header.mapr, header.maps = axes
         sampling = [0, 0, 0]  # MX, MY, MZ: samples along x, y, z
-        for count, axis in zip(counts, axes):
+        for count, axis in zip(counts, axes, strict=False):
             sampling[axis - 1] = count
         header.mx, header.my, header.mz = sampling
         mrc_file.voxel_size = VOXEL
@@ -60,7 +60,7 @@ def _expected(path):
     expected = {}
     for s, r, c in itertools.product(*[range(n) for n in data.shape]):
         point = origin.copy() if not by_start else np.zeros(3)
-        for axis, index, start in zip(axes, (c, r, s), starts):
+        for axis, index, start in zip(axes, (c, r, s), starts, strict=False):
             point[axis] += ((start if by_start else 0) + index) * voxel[axis]
         expected[float(data[s, r, c])] = point
     return expected, data.dtype.newbyteorder("=")
@@ -84,7 +84,7 @@ def test_axis_order_and_start_as_mrcfile_means_them(tmp_path, axes, dtype):
     image = sitkvtk.read(path)
     _check_against_mrcfile(image, path)
     size = [0, 0, 0]
-    for count, axis in zip(COUNTS, axes):
+    for count, axis in zip(COUNTS, axes, strict=False):
         size[axis - 1] = count
     assert image.GetDimensions() == tuple(size)
     np.testing.assert_allclose(image.GetSpacing(), VOXEL, rtol=1e-6)

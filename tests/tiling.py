@@ -44,7 +44,7 @@ def owned_cells(extent, cell_ghosts) -> set[tuple[int, int, int]]:
     k, j, i = np.meshgrid(*[np.arange(extent[2 * a], max(extent[2 * a + 1], extent[2 * a] + 1))
                             for a in (2, 1, 0)], indexing="ij")
     mine = np.asarray(cell_ghosts).ravel() == 0
-    return set(zip(i.ravel()[mine].tolist(), j.ravel()[mine].tolist(), k.ravel()[mine].tolist()))
+    return set(zip(i.ravel()[mine].tolist(), j.ravel()[mine].tolist(), k.ravel()[mine].tolist(), strict=False))
 
 
 def grow(extent, levels, whole) -> list[int]:
@@ -63,7 +63,7 @@ def check_tiling(pieces, whole, levels):
     owned = [owned_cells(extent, ghosts) for extent, ghosts in pieces]
     assert sum(len(cells) for cells in owned) == len(set().union(*owned)), "pieces overlap in cells"
     assert set().union(*owned) == cells_of(whole)
-    for (extent, _ghosts), cells in zip(pieces, owned):
+    for (extent, _ghosts), cells in zip(pieces, owned, strict=False):
         if not cells:
             continue
         box = bounding_extent(cells)

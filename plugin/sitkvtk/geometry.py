@@ -111,7 +111,7 @@ def source_extent(spacing, origin, direction, whole_extent, out_spacing, out_ori
     high = np.minimum(np.ceil(index.max(axis=1)).astype(int) + 1, whole_extent[1::2])
     if np.any(low > high):
         return None
-    return [int(v) for pair in zip(low, high) for v in pair]
+    return [int(v) for pair in zip(low, high, strict=False) for v in pair]
 
 
 def world_points(extent, spacing, origin, direction, dtype=np.float32) -> np.ndarray:

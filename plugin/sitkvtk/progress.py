@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from typing import Callable
+from collections.abc import Callable
 
 #: listener(what, done, total), or None
 _listener: contextvars.ContextVar[Callable[[str, int, int], None] | None] = contextvars.ContextVar(

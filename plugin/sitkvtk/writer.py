@@ -149,7 +149,7 @@ def _check_written(path: str, image: sitk.Image, allow_geometry_loss: bool) -> N
     if error > 1e-3 + 1e-6 * np.abs(points_wanted).max():
         lost = [
             name
-            for name, a, b in zip(("spacing", "origin", "direction"), wanted, stored)
+            for name, a, b in zip(("spacing", "origin", "direction"), wanted, stored, strict=False)
             if not np.allclose(a, b, rtol=1e-5, atol=1e-5)
         ]
         raise ValueError(

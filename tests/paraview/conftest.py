@@ -8,8 +8,9 @@ sets ``PARAVIEW = "machine"``.
 
 from __future__ import annotations
 
-import pvtools
 import pytest
+
+import pvtools
 
 
 def pytest_generate_tests(metafunc):

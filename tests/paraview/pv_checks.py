@@ -10,6 +10,7 @@ import json
 import os
 import sys
 
+from paraview import servermanager
 from paraview.simple import (
     Contour,
     GetActiveViewOrCreate,
@@ -21,8 +22,6 @@ from paraview.simple import (
     SaveScreenshot,
     Show,
 )
-
-from paraview import servermanager
 
 PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "plugin", "SimpleITKPlugin.py")
 LoadPlugin(os.path.abspath(PLUGIN), ns=globals())
@@ -109,7 +108,7 @@ def screenshot(*paths_and_pngs):
     view.Background = [0.0, 0.0, 0.0]
     view.CameraParallelProjection = 1
     types = []
-    for path, png in zip(paths_and_pngs[0::2], paths_and_pngs[1::2]):
+    for path, png in zip(paths_and_pngs[0::2], paths_and_pngs[1::2], strict=False):
         reader = SimpleITKReader(FileName=path)
         display = Show(reader, view)
         display.SetRepresentationType("Surface")

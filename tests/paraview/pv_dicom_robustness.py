@@ -12,9 +12,8 @@ import json
 import os
 import sys
 
-from paraview.simple import Delete, LoadPlugin
-
 from paraview import servermanager
+from paraview.simple import Delete, LoadPlugin
 
 PLUGIN = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "plugin", "SimpleITKPlugin.py"

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 
+from paraview import servermanager
 from paraview.simple import (
     Clip,
     ColorBy,
@@ -31,8 +32,6 @@ from paraview.simple import (
     Slice,
 )
 from vtkmodules.util.numpy_support import vtk_to_numpy
-
-from paraview import servermanager
 
 PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "plugin",
                       "SimpleITKPlugin.py")

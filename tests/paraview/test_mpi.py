@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from pvtools import pv_env, tool
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
 import sitkvtk
+from pvtools import pv_env, tool
 from sitkvtk.world.reader import WorldImageReader
 from synthetic import distance_image, oblique_image
 from tiling import MODES, box_values, check_tiling, world_of
@@ -105,9 +105,10 @@ def test_mpi_ranks_read_their_own_pieces_and_contour_seamlessly(tmp_path, volume
             mode_values = vtk_to_numpy(grid.GetPointData().GetScalars()).reshape(dims[::-1])
         else:
             mode_whole, mode_values = whole, expected
-        owned = check_tiling([(e, piece["cell_ghosts"]) for e, piece in zip(extents, pieces)], mode_whole, ghosts)
+        tiles = [(e, piece["cell_ghosts"]) for e, piece in zip(extents, pieces, strict=False)]
+        owned = check_tiling(tiles, mode_whole, ghosts)
         assert all(owned), f"{mode}: a rank without data"
-        for extent, piece in zip(extents, pieces):
+        for extent, piece in zip(extents, pieces, strict=False):
             np.testing.assert_allclose(piece["values"], box_values(mode_values, extent, mode_whole),
                                        rtol=1e-5, atol=1e-3)
             if mode == "StructuredGrid":

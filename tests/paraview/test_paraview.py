@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from pvtools import run, tool, xvfb
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 from vtkmodules.vtkIOImage import vtkPNGReader
 
 import sitkvtk
+from pvtools import run, tool, xvfb
 from sitkvtk.sample import make_phantom
 from synthetic import distance_image, oblique_image, rotation_3d, sitk_world
 from worldcheck import world_reader, write_image

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from pvtools import pv_env, tool
 
 import dicombad
 import dicomgen
 from dicomcase import SHAPE, make_series
+from pvtools import pv_env, tool
 
 SCRIPT = Path(__file__).resolve().parent / "pv_dicom_robustness.py"
 

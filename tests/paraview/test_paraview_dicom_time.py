@@ -19,10 +19,10 @@ import numpy as np
 import pydicom
 import pytest
 import SimpleITK as sitk
-from pvtools import pv_env, tool
 
 import dicomgen
 import sitkvtk
+from pvtools import pv_env, tool
 from synthetic import corners, index_values, oblique_image, rotation_3d
 
 SCRIPT = Path(__file__).resolve().parent / "pv_dicom_time.py"

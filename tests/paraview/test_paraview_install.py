@@ -17,8 +17,8 @@ import nibabel
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from pvtools import ROOT, tool
 
+from pvtools import ROOT, tool
 from synthetic import oblique_image
 
 HERE = Path(__file__).resolve().parent

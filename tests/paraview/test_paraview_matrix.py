@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from pvtools import current, run, tool, xvfb
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 from vtkmodules.vtkIOImage import vtkPNGReader
 
 import sitkvtk
+from pvtools import current, run, tool, xvfb
 from synthetic import oblique_image
 from worldcheck import write_image
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from pvtools import ROOT, pv_env, tool
 
+from pvtools import ROOT, pv_env, tool
 from synthetic import ORIGIN_3D, SPACING_3D, corners, oblique_image, rotation_3d
 
 HERE = Path(__file__).resolve().parent

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from pvtools import pv_env, tool
 
+from pvtools import pv_env, tool
 from synthetic import corners, oblique_image
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -155,7 +155,7 @@ def plan_series(uid: str, files: list[DicomFile], folder: str) -> SeriesPlan:
         elif multiples.min() >= 1 and np.abs(steps - multiples * dz).max() <= tolerance \
                 and multiples.sum() <= 2 * len(steps):  # more blank than real: not a gap, an outlier
             slots = [ordered[0]]
-            for f, m in zip(ordered[1:], multiples):
+            for f, m in zip(ordered[1:], multiples, strict=False):
                 slots += [None] * (int(m) - 1) + [f]
             notes.append(f"{name}: {len(slots) - len(ordered)} missing slices (gaps in the "
                          f"positions at a {dz:.4g} mm step) are left blank (value 0)")

@@ -158,7 +158,7 @@ def _phase_order(key: tuple) -> tuple:
 
 def _phase_name(key: tuple) -> str:
     names = ("echo", "TE", "time point", "trigger")
-    return " ".join(f"{name} {value}" for name, value in zip(names, key) if value) or "no phase"
+    return " ".join(f"{name} {value}" for name, value in zip(names, key, strict=False) if value) or "no phase"
 
 
 def _plane(orientation) -> str:

@@ -49,7 +49,7 @@ def _probe_file(path: str, starts, axes=(2, 1, 3)) -> None:
     """A 3 x 2 x 1 int16 map, columns along ``axes[0]``, unit voxels, ORIGIN field zero."""
     counts = (3, 2, 1)
     sampling = [0, 0, 0]
-    for count, axis in zip(counts, axes):
+    for count, axis in zip(counts, axes, strict=False):
         sampling[axis - 1] = count
     header = bytearray(HEADER_BYTES)
     struct.pack_into("<10i", header, 0, *counts, 1, *starts, *sampling)
@@ -98,7 +98,7 @@ def _needs_own_voxels(mrc: MrcHeader) -> bool:
 
 
 def _start_beyond_size(mrc: MrcHeader) -> bool:
-    return any(start >= count for start, count in zip(mrc.starts, mrc.counts))
+    return any(start >= count for start, count in zip(mrc.starts, mrc.counts, strict=False))
 
 
 # -- hooks --------------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def fix_header(header):
         # SimpleITK's spacing is already per world axis (cell length / sampling of x, y, z).
         header = replace(header, size=mrc.size_xyz())
     if mrc.placed_by_start and not probe.applies_start:
-        origin = tuple(float(s) * d for s, d in zip(mrc.start_xyz(), header.spacing))
+        origin = tuple(float(s) * d for s, d in zip(mrc.start_xyz(), header.spacing, strict=False))
         header = replace(header, origin=origin)
     return header
 
@@ -195,7 +195,7 @@ def notes(path: str, metadata: dict, header) -> dict[str, str]:
     probe = simpleitk_mrc() if mrc.permuted or mrc.placed_by_start else None
     found = {}
     if mrc.permuted and not probe.applies_axis_order:
-        parts = zip(("columns", "rows", "sections"), mrc.world_axes)
+        parts = zip(("columns", "rows", "sections"), mrc.world_axes, strict=False)
         names = ", ".join(f"{part} along {'xyz'[axis]}" for part, axis in parts)
         axes = ", ".join(map(str, mrc.axes))
         found["MRC_axis_order"] = f"MAPC, MAPR, MAPS = {axes}: {names}; voxels given along x, y, z"

@@ -42,13 +42,13 @@ class MrcHeader:
 
     def size_xyz(self) -> tuple[int, int, int]:
         size = [0, 0, 0]
-        for count, axis in zip(self.counts, self.world_axes):
+        for count, axis in zip(self.counts, self.world_axes, strict=False):
             size[axis] = count
         return (size[0], size[1], size[2])
 
     def start_xyz(self) -> tuple[int, int, int]:
         start = [0, 0, 0]
-        for first, axis in zip(self.starts, self.world_axes):
+        for first, axis in zip(self.starts, self.world_axes, strict=False):
             start[axis] = first
         return (start[0], start[1], start[2])
 

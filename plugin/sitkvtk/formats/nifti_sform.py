@@ -136,7 +136,7 @@ def metadata_of_file(path: str, nifti: NiftiHeader) -> dict[str, str]:
     if sheared_sform(nifti) is None or simpleitk_reads_sheared_sform():
         return {}
     rows = np.reshape(np.array(nifti.srow, dtype=np.float64), (3, 4))
-    entries = {f"srow_{axis}": " ".join(f"{v:g}" for v in row) for axis, row in zip("xyz", rows)}
+    entries = {f"srow_{axis}": " ".join(f"{v:g}" for v in row) for axis, row in zip("xyz", rows, strict=False)}
     entries["sform_code"] = str(nifti.sform_code)
     entries["sform_code_name"] = _XFORM_NAMES.get(nifti.sform_code, "NIFTI_XFORM_UNKNOWN")
     entries["nifti_type"] = "1" if data_file(path) == path else "2"  # one file, or .hdr/.img

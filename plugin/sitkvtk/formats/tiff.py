@@ -87,7 +87,7 @@ def data_layout(path: str, expected: int) -> DataLayout:
                 ):
                     lists[tag] = read(where, endian + _TIFF_LIST_FORMATS[kind] * number)
             for offsets, counts in _TIFF_STRIPS.items():
-                for start, length in zip(lists.get(offsets) or (), lists.get(counts) or ()):
+                for start, length in zip(lists.get(offsets) or (), lists.get(counts) or (), strict=False):
                     needed = max(needed, start + length)
             ifd = read(first + count[0] * entry, endian + word)[0]
     return DataLayout(path, 0, None, needed)

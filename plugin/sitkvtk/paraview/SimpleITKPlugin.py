@@ -203,7 +203,7 @@ class SimpleITKDICOMFolderProxy(_ReaderProperties):
         """One "uid: description" per series in the folder, most slices first."""
         listing = vtkStringArray()
         try:
-            for uid, text in zip(self.GetSeriesIDs(), self.GetSeriesDescriptions()):
+            for uid, text in zip(self.GetSeriesIDs(), self.GetSeriesDescriptions(), strict=False):
                 listing.InsertNextValue(vtk_text(f"{uid}: {text}"))  # valid UTF-8, or VTK aborts
         except ReadError:
             pass  # RequestInformation reports it

@@ -117,7 +117,7 @@ def _spacing_direction(steps: np.ndarray, dims: np.ndarray) -> tuple[np.ndarray,
     if missing:
         # The left singular vectors past the known columns span their complement.
         basis = np.linalg.svd(direction[:, known] if known else np.zeros((3, 1)))[0]
-        for a, column in zip(missing, basis[:, len(known):].T):
+        for a, column in zip(missing, basis[:, len(known):].T, strict=False):
             direction[:, a] = column
         if np.linalg.det(direction) < 0:
             direction[:, missing[-1]] *= -1.0
