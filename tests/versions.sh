@@ -54,6 +54,8 @@ prepare() {
   elif [ "$(cat "$venv/.sitkvtk-installed" 2>/dev/null)" = "$installed" ]; then
     say "$end: reusing $venv"
     return
+  else
+    say "$end: reusing $venv; pyproject.toml changed: installing sitkvtk again"
   fi
   # pyproject.toml changed (or a new venv): sitkvtk and the test packages again; pip keeps what fits.
   constraints="$venv/constraints.txt"
