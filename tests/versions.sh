@@ -37,7 +37,7 @@ find_python() {
     [ -x "$candidate/bin/python$version" ] && { echo "$candidate/bin/python$version"; return; }
   done
   candidate=$(command -v "python$version" 2>/dev/null) || return 1
-  "$candidate" -c "import venv" >/dev/null 2>&1 && echo "$candidate"
+  "$candidate" -c "import ensurepip, venv" >/dev/null 2>&1 && echo "$candidate"  # Debian: python3.X-venv
 }
 
 # Make (or keep) the venv of one end, and install sitkvtk with its test packages into it. pip's
