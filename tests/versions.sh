@@ -138,5 +138,5 @@ for end in "${ends[@]}"; do
   fi
 done
 for line in "${summary[@]}"; do say "$line"; done
-say "both ends in $((SECONDS - started)) s"
+say "${ends[*]} in $((SECONDS - started)) s"
 [ ${#failed[@]} -eq 0 ] || { say "ERROR: the package tests failed at the ${failed[*]} end"; exit 1; }
