@@ -139,4 +139,4 @@ for end in "${ends[@]}"; do
 done
 for line in "${summary[@]}"; do say "$line"; done
 say "${ends[*]} in $((SECONDS - started)) s"
-[ ${#failed[@]} -eq 0 ] || { say "ERROR: the package tests failed at the ${failed[*]} end"; exit 1; }
+[ ${#failed[@]} -eq 0 ] || { say "ERROR: the package tests failed at these ends: ${failed[*]}"; exit 1; }
