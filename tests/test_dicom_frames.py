@@ -26,10 +26,10 @@ from synthetic import index_values, vtk_values, vtk_world
 SHAPE = (5, 20, 24)
 
 
-def _dose(path, offsets, frames=None, stored=None):
+def _dose(path, offsets, frames=None, stored=None, **options):
     stored = index_values(SHAPE, 1, np.uint16) if stored is None else stored
     dicomkinds.write(path, stored, bits=16, sop=dicomkinds.RT_DOSE, modality="RTDOSE", offsets=offsets,
-                     frames=frames, DoseGridScaling="0.000125", DoseUnits="GY", DoseType="PHYSICAL")
+                     frames=frames, DoseGridScaling="0.000125", DoseUnits="GY", DoseType="PHYSICAL", **options)
     return stored
 
 
@@ -45,6 +45,18 @@ def test_rt_dose_in_gray_at_its_offsets(tmp_path):
     assert vtk_to_numpy(image.GetPointData().GetScalars()).dtype == np.float64
     check_grid(image, _positions(offsets), expected)
     assert field(image, "DICOM_DoseUnits") == "GY"
+
+
+def test_rt_dose_that_only_gdcm_decodes_is_refused_not_read_unscaled(tmp_path):
+    """A deflated dose grid: sitkvtk does not decode deflate, and SimpleITK reads the stored
+    integers without DoseGridScaling. Refused, naming the scaling, instead of a silent
+    dose 8000 times too large."""
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    path = tmp_path / "dose.dcm"
+    _dose(path, [0.0, 2.5, 5.0, 7.5, 10.0], syntax=DeflatedExplicitVRLittleEndian)
+    with pytest.raises(sitkvtk.ReadError, match=r"dose\.dcm: an RT dose grid .* DoseGridScaling 0\.000125"):
+        sitkvtk.read(path)
 
 
 def test_rt_dose_with_descending_offsets_and_a_gap(tmp_path):

@@ -35,7 +35,13 @@ from .parse import GDCM_KEYS, DicomFile, parse
 from .placement import checked_against_tags
 from .series import DicomWarning, header_of, pixel_type, plan_series, scan_folder
 from .stacks import describe, frames, resolve, split_series, stack_of_file, with_time_steps
-from .values import decoded_by_sitkvtk, fix_gdcm_values, gdcm_values_wrong, modality_values
+from .values import (
+    decoded_by_sitkvtk,
+    fix_gdcm_values,
+    gdcm_values_wrong,
+    modality_values,
+    refuse_unscaled_dose,
+)
 
 
 def is_dicom_file(path: str) -> DicomFile | None:
@@ -68,6 +74,9 @@ class DicomFileSource(FileSource):
             info = parse(self.path)
             if info is not None:  # where GDCM ignores the file's tags (placement.py)
                 header = checked_against_tags(info, header)
+            info = parse(self.path)
+            if info is not None:
+                refuse_unscaled_dose(info, header.component_dtype)
             header = dataclasses.replace(header, metadata=decoded_metadata(header.metadata))
             meta = dict(header.metadata)
             for key, value in header.metadata.items():
@@ -197,6 +206,7 @@ class DicomSeriesSource:
             return
         try:
             values, _image = decode_slice(info, nx, ny)
+            refuse_unscaled_dose(info, values.dtype)
         except ReadError:
             if info.transfer_syntax != RLE or not can_decode(info):
                 raise

@@ -40,6 +40,18 @@ def is_dose(info: DicomFile) -> bool:
     return info.get("Modality") == "RTDOSE" and "DoseGridScaling" in info.tags
 
 
+def refuse_unscaled_dose(info: DicomFile, dtype) -> None:
+    """Raise ReadError for a dose grid GDCM decodes (a syntax sitkvtk does not decode, e.g.
+    deflate or JPEG) into integers: SimpleITK does not apply DoseGridScaling, and stored
+    integers are no dose. A GDCM that applied it would give floats, and pass."""
+    if is_dose(info) and np.dtype(dtype).kind != "f":
+        from ..errors import ReadError
+
+        raise ReadError(info.path, f"an RT dose grid in transfer syntax {info.transfer_syntax}, which "
+                        "sitkvtk does not decode itself, and SimpleITK's reading does not apply its "
+                        f"DoseGridScaling {info.get('DoseGridScaling')}: refused rather than read unscaled")
+
+
 def output_dtype(info: DicomFile) -> np.dtype:
     """The dtype :func:`modality_values` returns for this file."""
     lut = modality_lut(info)
