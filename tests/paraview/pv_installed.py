@@ -20,10 +20,16 @@ values = reader.PointData[0].GetRange() if len(reader.PointData) else None
 
 import sitkvtk  # noqa: E402  (the copy the plugin made importable)
 
+try:
+    import isal  # noqa: E402  (the install's too: .nii.gz inflates through ISA-L)
+except ImportError:
+    isal = None
+
 print("pv_installed " + json.dumps({
     "reader": reader.GetXMLName(),
     "bounds": info.GetBounds(),
     "points": info.GetNumberOfPoints(),
     "range": values,
     "sitkvtk": sitkvtk.__file__,
+    "isal": isal.__file__ if isal is not None else None,
 }), flush=True)

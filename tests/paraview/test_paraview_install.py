@@ -117,6 +117,7 @@ def test_after_install_pvbatch_and_the_gui_open_a_nii_gz_and_uninstall_takes_it_
     assert np.allclose(seen["bounds"], bounds, atol=1e-4), (seen["bounds"], bounds)
     assert seen["points"] == np.prod(SIZE) and seen["range"] == [0.0, largest]
     assert seen["sitkvtk"].startswith(str(home))  # the install's copy, not the one installed from
+    assert seen["isal"] is not None and seen["isal"].startswith(str(home))  # ISA-L for ParaView's Python too
 
     # pvpython with no line at all: the install's start-up file made ParaView load the plugin.
     bare = subprocess.run([tool("pvpython"), str(HERE / "pv_installed.py"), "-", image], env=_clean_env(home),

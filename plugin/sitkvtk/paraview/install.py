@@ -83,34 +83,49 @@ def _makedirs(path: str, manifest: dict) -> None:
 
 
 def _simpleitk(pv: ParaView, target: str, say) -> None:
-    version = importlib.metadata.version("SimpleITK")
     if pv.simpleitk and not pv.simpleitk.startswith(target + os.sep):
         say(f"SimpleITK: ParaView's Python has it already ({os.path.dirname(pv.simpleitk)})")
         return
-    have = {d.lower() for d in os.listdir(target) if d.lower().startswith("simpleitk")}
-    if have == {"simpleitk", f"simpleitk-{version}.dist-info"}:
-        say(f"SimpleITK {version}: in place")
+    _distribution(pv, target, say, "SimpleITK")
+
+
+def _isal(pv: ParaView, target: str, say) -> None:
+    """ISA-L for .nii.gz (sitkvtk inflates with zlib without it): wanted, not needed."""
+    try:
+        _distribution(pv, target, say, "isal")
+    except SetupError as error:
+        say(f"isal: not installed ({error}); .nii.gz files inflate through zlib, more slowly")
+
+
+def _distribution(pv: ParaView, target: str, say, name: str) -> None:
+    """This Python's version of distribution ``name`` in ``target``, for ParaView's Python."""
+    version = importlib.metadata.version(name)
+    prefix = name.lower()
+    have = {d.lower() for d in os.listdir(target) if d.lower().startswith(prefix)}
+    dist = importlib.metadata.distribution(name)
+    tops = {f.parts[0].lower() for f in dist.files or [] if not f.parts[0].endswith(".dist-info")}
+    if have and have == {t for t in tops if t.startswith(prefix)} | {f"{prefix}-{version}.dist-info"}:
+        say(f"{name} {version}: in place")
         return
-    for name in os.listdir(target):  # another version's files
-        if name.lower().startswith("simpleitk"):
-            shutil.rmtree(os.path.join(target, name))
+    for entry in os.listdir(target):  # another version's files
+        if entry.lower().startswith(prefix):
+            shutil.rmtree(os.path.join(target, entry))
     if pv.python == sys.version_info[:2]:
-        # This Python's own SimpleITK is built for ParaView's too: copy it, no download.
-        dist = importlib.metadata.distribution("SimpleITK")
+        # This Python's own copy is built for ParaView's too: copy it, no download.
         for file in dist.files or []:
-            if file.parts[0].lower().startswith("simpleitk") and "__pycache__" not in file.parts:
+            if file.parts[0].lower().startswith(prefix) and "__pycache__" not in file.parts:
                 destination = os.path.join(target, *file.parts)
                 os.makedirs(os.path.dirname(destination), exist_ok=True)
                 shutil.copy2(file.locate(), destination)
-        say(f"SimpleITK {version}: copied from {dist.locate_file('')} (same Python {pv.python_text})")
+        say(f"{name} {version}: copied from {dist.locate_file('')} (same Python {pv.python_text})")
         return
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--only-binary=:all:",
-               "--python-version", pv.python_text, "--target", target, f"SimpleITK=={version}"]
+               "--python-version", pv.python_text, "--target", target, f"{name}=={version}"]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        raise SetupError(f"SimpleITK for Python {pv.python_text}: pip failed ({result.stderr.strip()[-300:]}); "
+        raise SetupError(f"{name} for Python {pv.python_text}: pip failed ({result.stderr.strip()[-300:]}); "
                          f"by hand: {' '.join(command)}")
-    say(f"SimpleITK {version}: installed for Python {pv.python_text} from PyPI")
+    say(f"{name} {version}: installed for Python {pv.python_text} from PyPI")
 
 
 def _same_tree(a: str, b: str) -> bool:
@@ -192,6 +207,7 @@ def install(pv: ParaView, say=print) -> str:
         _makedirs(target, manifest)
         _save_manifest(target, manifest)  # from here on, uninstall can undo what was done
         _simpleitk(pv, target, say)
+        _isal(pv, target, say)
         _sitkvtk(target, say)
         files, pth = startup_files(target, pv.needs_getargspec_fix)
         for path, text in files.items():  # inside target: uninstall removes the folder
