@@ -1,4 +1,4 @@
-"""DICOM sources: a series read slice by slice into one buffer, and single DICOM files.
+"""DICOM series: read slice by slice into one buffer (single files: :mod:`.single`).
 
 A series is read straight into the output: one ``np.empty`` buffer is allocated for the
 requested box and each slice is written into its z slot, so the peak memory is the
@@ -18,27 +18,21 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import SimpleITK as sitk
 
-from ..errors import ReadError, itk_reason
+from ..errors import ReadError
 from ..formats.pages import map_ahead
-from ..geometry import positive_spacing
 from ..header import ImageHeader
 from ..sources.checks import check_data_fits
-from ..sources.file import FileSource
-from .charset import decoded_metadata
-from .checks import check_file, check_path, check_single
-from .decode import RLE, can_decode, declared_frames, holds_frames, native_layout, read_native
-from .frames import DicomFramesSource, reads_itself
-from .gdcm import decode_slice, gdcm_reader
-from .parse import GDCM_KEYS, DicomFile, parse
-from .placement import checked_against_tags
+from .checks import check_file, check_path
+from .decode import RLE, can_decode, holds_frames, native_layout, read_native
+from .gdcm import decode_slice
+from .parse import DicomFile, parse
 from .series import DicomWarning, header_of, pixel_type, plan_series, scan_folder
+from .single import file_source
 from .stacks import describe, frames, resolve, split_series, stack_of_file, with_time_steps
 from .values import (
     decoded_by_sitkvtk,
     fix_gdcm_values,
-    gdcm_values_wrong,
     modality_values,
     refuse_unscaled_dose,
 )
@@ -49,49 +43,6 @@ def is_dicom_file(path: str) -> DicomFile | None:
     if not os.path.isfile(path):
         return None
     return parse(path)
-
-
-class DicomFileSource(FileSource):
-    """One DICOM file read whole by SimpleITK (multi-frame, or a slice on its own).
-
-    SimpleITK (GDCM) reads a multi-frame file as one 3-D image: the z spacing comes from
-    SpacingBetweenSlices, GridFrameOffsetVector (RT dose) or the per-frame positions
-    of an enhanced object. Its tags are added to the metadata as DICOM_<keyword>.
-    """
-
-    @property
-    def header(self) -> ImageHeader:
-        if self._header is None:
-            check_path(self.path)  # before GDCM sees it: sizes, frames, inputs that hang GDCM
-            try:
-                header = FileSource.header.fget(self)
-            except ReadError as error:
-                raise ReadError(self.path, gdcm_failure(self.path) or error.reason) from None
-            # GDCM's header read of some enhanced objects: z spacing -10 along +z (its full
-            # read: +10 along -z). The same grid, with the spacing the checks accept.
-            spacing, direction = positive_spacing(header.spacing, header.direction)
-            header = dataclasses.replace(header, spacing=spacing, direction=direction)
-            info = parse(self.path)
-            if info is not None:  # where GDCM ignores the file's tags (placement.py)
-                header = checked_against_tags(info, header)
-            info = parse(self.path)
-            if info is not None:
-                refuse_unscaled_dose(info, header.component_dtype)
-            header = dataclasses.replace(header, metadata=decoded_metadata(header.metadata))
-            meta = dict(header.metadata)
-            for key, value in header.metadata.items():
-                if key in GDCM_KEYS and value.strip("\0 "):
-                    meta["DICOM_" + GDCM_KEYS[key]] = value.strip("\0 ")
-            self._header = dataclasses.replace(header, metadata=meta)
-        return self._header
-
-    def read_box(self, start, size, step=0, progress=None):
-        voxels = super().read_box(start, size, step, progress)
-        info = parse(self.path)
-        if info is None or not gdcm_values_wrong(info):
-            return voxels
-        values = sitk.GetArrayFromImage(voxels) if isinstance(voxels, sitk.Image) else voxels
-        return fix_gdcm_values(info, values)
 
 
 class DicomSeriesSource:
@@ -116,7 +67,7 @@ class DicomSeriesSource:
         self.series_id = series_id = resolve(self.series, series_id)
         stack = self.series[series_id]
         files = stack.files
-        self._delegate: DicomFileSource | None = None
+        self._delegate = None  # the source of a multi-frame file read on its own (dicom/single.py)
         self._header: ImageHeader | None = None
         self._checked: dict[tuple, bool] = {}
         if any(holds_frames(f) for f in files):
@@ -131,7 +82,7 @@ class DicomSeriesSource:
         if len(files) > 1:
             warnings.warn(f"series {self.series_id}: {len(files)} multi-frame files; "
                           f"reading {chosen.path} only", DicomWarning, stacklevel=3)
-        self._delegate = _file_source(chosen)
+        self._delegate = file_source(chosen)
 
     def descriptions(self) -> list[str]:
         """One short text per series, in :attr:`series_ids` order."""
@@ -283,35 +234,5 @@ def open_dicom(path: str, series_id: str | None = None, whole_series: bool = Tru
         check_path(path)  # SimpleITK reads it next: refuse what hangs GDCM first
         return None
     if holds_frames(info) or not whole_series:
-        return _file_source(info)
+        return file_source(info)
     return DicomSeriesSource(path, series_id, anchor=info)
-
-
-def gdcm_failure(path: str) -> str | None:
-    """What GDCM says about a DICOM file SimpleITK would only call an "unknown format".
-
-    SimpleITK picks no ImageIO when GDCM throws while probing the file; asked directly,
-    GDCM gives its reason. Its "invalid logic behavior" is an assertion on a header it
-    finds inconsistent, most often a multi-frame object without a usable NumberOfFrames.
-    """
-    reader = gdcm_reader(path)
-    try:
-        reader.ReadImageInformation()
-    except RuntimeError as error:
-        reason = itk_reason(error)
-        if "invalid logic behavior" in reason.lower():
-            info = parse(path)
-            if info is not None and "NumberOfFrames" not in info.tags and declared_frames(info) > 1:
-                return (f"no NumberOfFrames, though GridFrameOffsetVector lists {declared_frames(info)} "
-                        "frames: GDCM fails on it ('invalid logic behavior'), and sitkvtk counts frames "
-                        f"itself only in uncompressed or RLE data (this is {info.transfer_syntax})")
-            return ("GDCM cannot read its header: an inconsistent header (GDCM's 'invalid logic "
-                    "behavior'; a missing or wrong NumberOfFrames causes it)")
-        return f"GDCM cannot read its header ({reason})"
-    return None
-
-
-def _file_source(info: DicomFile):
-    """One file: sitkvtk's own frames source where SimpleITK would get it wrong, else SimpleITK."""
-    check_single(info)  # values no reader may decode, a plane it cannot be put in
-    return DicomFramesSource(info) if reads_itself(info) else DicomFileSource(info.path)
