@@ -26,6 +26,8 @@ def test_the_key_is_qt_s_escaping_of_the_gui_path():
 def test_the_settings_file_is_named_after_the_version(monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", "/cfg")
     assert gui_settings.settings_file((5, 13, 2)) == "/cfg/ParaView/ParaView5.13.2.ini"
+    # 6.0 and later keep one unversioned file (ParaView's 6.0.0 release notes)
+    assert gui_settings.settings_file((6, 0, 1)) == "/cfg/ParaView/ParaView.ini"
 
 
 @pytest.mark.parametrize("text", ["", "[General]\nx=1\n", "[General]\nx=1\n\n[PluginsList]\nOther=1\n\n[Z]\ny=2\n"],
@@ -51,3 +53,19 @@ def test_an_entry_the_gui_wrote_is_replaced_and_the_rest_kept():
 def test_a_path_that_is_not_ascii_is_refused_with_what_to_do():
     with pytest.raises(ValueError, match="by hand"):
         gui_settings.plugins_key("/opt/paräview/bin/paraview")
+
+
+def test_another_plugin_s_non_ascii_path_survives_qt_s_escapes():
+    """Qt writes a character outside printable ASCII as \\x<hex> (and a hex digit right after
+    as \\x too): another plugin's /opt/Müll/a.so must come back exactly as Qt wrote it."""
+    other = ('<?xml version="1.0" ?>\n<Plugins>\n  <Plugin name="Other" filename="/opt/M\xfcll/a.so" '
+             'auto_load="1" />\n</Plugins>\n')
+    qt_value = ('"<?xml version=\\"1.0\\" ?>\\n<Plugins>\\n  <Plugin name=\\"Other\\" filename=\\"/opt/M\\xfcll/'
+                'a.so\\" auto_load=\\"1\\" />\\n</Plugins>\\n"')
+    assert gui_settings._unquote(qt_value) == other
+    assert gui_settings._quote(other) == qt_value
+    assert gui_settings._unquote(gui_settings._quote("\xe9a1")) == "\xe9a1"  # é then a hex digit
+    ini = f"[PluginsList]\n{KEY}={qt_value}\n"
+    added = gui_settings.with_plugin(ini, KEY, "SimpleITKPlugin", "/p/SimpleITKPlugin.py")
+    assert "M\\xfcll" in added and gui_settings.registered(added, KEY, "SimpleITKPlugin", "/p/SimpleITKPlugin.py")
+    assert gui_settings.without_plugin(added, KEY, "SimpleITKPlugin") == ini

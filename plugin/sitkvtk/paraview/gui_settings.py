@@ -1,7 +1,8 @@
 """The ParaView GUI's list of auto-loaded plugins, in its Qt settings file.
 
-What Tools > Manage Plugins > Auto Load does, written ahead of time. ParaView 5.11 to 5.13
-(``pqPluginManager``) keep, in ``<config>/ParaView/ParaView<version>.ini``, group
+What Tools > Manage Plugins > Auto Load does, written ahead of time. ParaView 5.11 to 6.x
+(``pqPluginManager``) keep, in ``<config>/ParaView/ParaView<version>.ini`` (6.0 and later:
+``ParaView.ini``, unversioned; read in ``pqApplicationCore.cxx`` and 6.0.0's release notes), group
 ``PluginsList``, key ``Local:<the GUI program's path>``, an XML list
 ``<Plugins><Plugin name= filename= auto_load=/></Plugins>`` that the GUI loads at start-up
 and writes back at exit. Only that one entry of that one key is touched; the rest of the
@@ -17,12 +18,15 @@ from xml.sax.saxutils import quoteattr
 GROUP = "[PluginsList]"
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_.\-]")
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "0": "\0"}
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def settings_file(version: tuple[int, int, int]) -> str:
     """Where the GUI of ParaView ``version`` keeps its Qt settings (QSettings, IniFormat)."""
     config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return os.path.join(config, "ParaView", "ParaView{}.{}.{}.ini".format(*version))
+    # 6.0 made the settings unversioned (pqApplicationCore's VersionedSettings is off).
+    name = "ParaView.ini" if tuple(version[:2]) >= (6, 0) else "ParaView{}.{}.{}.ini".format(*version)
+    return os.path.join(config, "ParaView", name)
 
 
 def plugins_key(gui: str) -> str:
@@ -35,16 +39,26 @@ def plugins_key(gui: str) -> str:
 
 
 def _unquote(value: str) -> str:
-    """A value as Qt's ini format writes it (one quoted string, backslash escapes)."""
+    """A value as Qt's ini format writes it: quoted strings (``"a""b"`` is one), backslash
+    escapes, and ``\\x<hex>`` for characters outside printable ASCII (QSettings'
+    iniEscapedString)."""
     value = value.strip()
     if not (value.startswith('"') and value.endswith('"')):
         return value
     out, i, body = [], 0, value[1:-1]
     while i < len(body):
         c = body[i]
-        if c == "\\" and i + 1 < len(body) and body[i + 1] in _ESCAPES:
+        if c == "\\" and i + 1 < len(body) and body[i + 1] == "x":
+            j = i + 2
+            while j < len(body) and body[j] in _HEX:
+                j += 1
+            out.append(chr(int(body[i + 2 : j] or "0", 16)))
+            i = j
+        elif c == "\\" and i + 1 < len(body) and body[i + 1] in _ESCAPES:
             out.append(_ESCAPES[body[i + 1]])
             i += 2
+        elif c == '"':  # where Qt closed one quoted part and opened the next
+            i += 1
         else:
             out.append(c)
             i += 1
@@ -52,7 +66,24 @@ def _unquote(value: str) -> str:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """``text`` as Qt writes it back: what is not printable ASCII as ``\\x<hex>``, and a hex
+    digit right after such an escape escaped too (else it would read as part of it)."""
+    out, after_hex = [], False
+    for c in text:
+        if c == "\\":
+            out.append("\\\\")
+        elif c == '"':
+            out.append('\\"')
+        elif c == "\n":
+            out.append("\\n")
+        elif not " " <= c <= "~" or (after_hex and c in _HEX):
+            out.append(f"\\x{ord(c):x}")
+            after_hex = True
+            continue
+        else:
+            out.append(c)
+        after_hex = False
+    return '"' + "".join(out) + '"'
 
 
 def _plugin_entry(name: str, filename: str) -> str:

@@ -166,8 +166,8 @@ def _gui(pv: ParaView, plugin: str, manifest: dict, say) -> None:
     if pv.gui is None:
         say(f"GUI: no paraview program beside {pv.pvpython}; {by_hand}")
         return
-    if not (5, 11) <= pv.version[:2] <= (5, 13):
-        say(f"GUI: ParaView {pv.version_text}'s plugin list is known for 5.11 to 5.13 only; if File > Open "
+    if not (5, 11) <= pv.version[:2] < (7, 0):
+        say(f"GUI: ParaView {pv.version_text}'s plugin list is known for 5.11 to 6.x only; if File > Open "
             f"lacks the SimpleITK Reader, {by_hand}")
     path = gui_settings.settings_file(pv.version)
     try:
