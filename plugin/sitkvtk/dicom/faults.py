@@ -102,11 +102,12 @@ def _decodes_to(expected: np.ndarray, pixels, *, syntax=_LE, photometric=None, b
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-        decoded = sitk.GetArrayFromImage(sitk.ReadImage(path, imageIO="GDCMImageIO"))
+        image = sitk.ReadImage(path, imageIO="GDCMImageIO")
     except RuntimeError:
         return False
     finally:
         os.remove(path)
+    decoded = sitk.GetArrayViewFromImage(image)  # compared while ``image`` is alive: no copy
     return decoded.size == expected.size and np.array_equal(decoded.reshape(expected.shape), expected)
 
 

@@ -33,6 +33,8 @@ class DicomFileSource(FileSource):
     of an enhanced object. Its tags are added to the metadata as DICOM_<keyword>.
     """
 
+    _info: DicomFile | None = None  # the file's own tags, parsed with the header
+
     @property
     def header(self) -> ImageHeader:
         if self._header is None:
@@ -45,7 +47,7 @@ class DicomFileSource(FileSource):
             # read: +10 along -z). The same grid, with the spacing the checks accept.
             spacing, direction = positive_spacing(header.spacing, header.direction)
             header = dataclasses.replace(header, spacing=spacing, direction=direction)
-            info = parse(self.path)
+            info = self._info = parse(self.path)
             if info is not None:
                 header = checked_against_tags(info, header)  # where GDCM ignores the file's tags
                 refuse_unscaled_dose(info, header.component_dtype)
@@ -58,11 +60,12 @@ class DicomFileSource(FileSource):
         return self._header
 
     def read_box(self, start, size, step=0, progress=None):
-        voxels = super().read_box(start, size, step, progress)
-        info = parse(self.path)
+        voxels = super().read_box(start, size, step, progress)  # reads the header (and tags) first
+        info = self._info  # parsed with the header: once per source, not per box
         if info is None or not gdcm_values_wrong(info):
             return voxels
-        values = sitk.GetArrayFromImage(voxels) if isinstance(voxels, sitk.Image) else voxels
+        # A view: fix_gdcm_values computes a new array, and ``voxels`` lives until it has.
+        values = sitk.GetArrayViewFromImage(voxels) if isinstance(voxels, sitk.Image) else voxels
         return fix_gdcm_values(info, values)
 
 
